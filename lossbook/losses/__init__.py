@@ -1,0 +1,9 @@
+"""Loss functions, one submodule per family, re-exported flat: ``lossbook.losses.huber(...)``.
+
+Each submodule lists its public names in ``__all__``; this package re-exports them.
+"""
+
+from lossbook.losses import regression
+from lossbook.losses.regression import *  # noqa: F401,F403
+
+__all__ = [*regression.__all__]

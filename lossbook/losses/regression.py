@@ -1,0 +1,188 @@
+r"""Regression losses: MSE, MAE, RMSE, Huber and Smooth L1.
+
+Each function follows ``torch.nn.functional``: ``(input, target, *, ..., reduction="mean")``,
+tensors in, tensor out. Unlike torch, ``input`` and ``target`` must have the same
+shape — torch broadcasts ``(N, 1)`` against ``(N,)`` into an ``(N, N)`` loss with only a
+warning, which silently trains the wrong thing.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from lossbook.checks import check_pair, check_real, check_reduction
+from lossbook.reduction import reduce_loss
+
+__all__ = ["mse", "mae", "rmse", "huber", "smooth_l1"]
+
+
+def mse(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mean") -> torch.Tensor:
+    r"""Mean squared error (L2 loss).
+
+    .. math:: \ell_i = (\hat y_i - y_i)^2, \qquad \mathrm{MSE} = \frac{1}{n}\sum_{i=1}^{n} \ell_i
+
+    Args:
+        input: predictions :math:`\hat y`, any shape, floating point.
+        target: targets :math:`y`, same shape and dtype as ``input``.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
+
+    Matches :func:`torch.nn.functional.mse_loss`.
+
+    Example:
+        >>> mse(torch.tensor([11., 9., 10., 50.]), torch.tensor([10., 10., 10., 100.]))
+        tensor(625.5000)
+    """
+    check_reduction(reduction)
+    check_pair(input, target)
+    return reduce_loss((input - target).square(), reduction)
+
+
+def mae(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mean") -> torch.Tensor:
+    r"""Mean absolute error (L1 loss).
+
+    .. math:: \ell_i = |\hat y_i - y_i|, \qquad \mathrm{MAE} = \frac{1}{n}\sum_{i=1}^{n} \ell_i
+
+    The derivative at zero error is taken as 0 (the subgradient torch uses).
+
+    Args:
+        input: predictions, any shape, floating point.
+        target: targets, same shape and dtype as ``input``.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
+
+    Matches :func:`torch.nn.functional.l1_loss`.
+
+    Example:
+        >>> mae(torch.tensor([11., 9., 10., 50.]), torch.tensor([10., 10., 10., 100.]))
+        tensor(13.)
+    """
+    check_reduction(reduction)
+    check_pair(input, target)
+    return reduce_loss((input - target).abs(), reduction)
+
+
+def rmse(
+    input: torch.Tensor, target: torch.Tensor, *, dim: int | tuple[int, ...] | None = None, keepdim: bool = False
+) -> torch.Tensor:
+    r"""Root mean squared error: the square root of the *mean* squared error.
+
+    .. math:: \mathrm{RMSE} = \sqrt{\frac{1}{n}\sum_{i=1}^{n} (\hat y_i - y_i)^2}
+
+    The root is taken after averaging, so RMSE has the units of the target. (The
+    formula :math:`\frac{1}{n}\sqrt{\sum_i (\cdot)^2}`, seen in some write-ups, is not
+    RMSE: it shrinks with :math:`\sqrt{n}` as the data set grows.)
+
+    There is no ``reduction`` argument: the mean sits inside the root, so "sum" and
+    "none" have no meaning of their own. Use ``dim`` for one RMSE per slice instead,
+    e.g. ``dim=0`` gives one RMSE per output column.
+
+    At zero error the gradient of :math:`\sqrt{\cdot}` is infinite; here it is
+    defined as 0 (a valid subgradient), so a perfect fit never produces NaN.
+
+    Args:
+        input: predictions, any shape, floating point.
+        target: targets, same shape and dtype as ``input``.
+        dim: dimension(s) to average over; ``None`` (default) averages over all.
+        keepdim: keep the reduced dimensions with size 1.
+
+    Shape:
+        ``input`` and ``target``: :math:`(*)`. Output: scalar when ``dim`` is None.
+
+    Equals ``torch.sqrt(torch.nn.functional.mse_loss(input, target))``.
+
+    Example:
+        >>> rmse(torch.tensor([11., 9., 10., 50.]), torch.tensor([10., 10., 10., 100.]))
+        tensor(25.0100)
+    """
+    check_pair(input, target)
+    mean_square = (input - target).square().mean(dim=dim, keepdim=keepdim)
+    positive = mean_square > 0
+    # sqrt'(0) is infinite; taking the root of a stand-in 1 there keeps the gradient at 0, not NaN.
+    root = torch.where(positive, mean_square, torch.ones_like(mean_square)).sqrt()
+    return torch.where(positive, root, torch.zeros_like(root))
+
+
+def huber(
+    input: torch.Tensor, target: torch.Tensor, *, delta: float = 1.0, reduction: str = "mean"
+) -> torch.Tensor:
+    r"""Huber loss: quadratic for small errors, linear (slope :math:`\delta`) for large ones.
+
+    .. math::
+
+        \ell_i = \begin{cases}
+            \tfrac12 (\hat y_i - y_i)^2 & \text{if } |\hat y_i - y_i| \le \delta \\
+            \delta \left(|\hat y_i - y_i| - \tfrac12 \delta\right) & \text{otherwise}
+        \end{cases}
+
+    Its gradient is the error clipped to :math:`[-\delta, \delta]`, so one outlier
+    pulls no harder than :math:`\delta`. Huber (1964), *Robust Estimation of a
+    Location Parameter*.
+
+    Args:
+        input: predictions, any shape, floating point.
+        target: targets, same shape and dtype as ``input``.
+        delta: threshold between the two regimes, ``> 0`` (default 1.0).
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
+
+    Matches :func:`torch.nn.functional.huber_loss`; equals ``delta * smooth_l1(beta=delta)``.
+
+    Example:
+        >>> huber(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction="none")
+        tensor([0.1250, 2.5000])
+    """
+    check_reduction(reduction)
+    check_pair(input, target)
+    delta = check_real("delta", delta, minimum=0.0, inclusive=False)
+    error = (input - target).abs()
+    quadratic = 0.5 * error.square()
+    linear = delta * (error - 0.5 * delta)
+    return reduce_loss(torch.where(error <= delta, quadratic, linear), reduction)
+
+
+def smooth_l1(
+    input: torch.Tensor, target: torch.Tensor, *, beta: float = 1.0, reduction: str = "mean"
+) -> torch.Tensor:
+    r"""Smooth L1 loss: Huber divided by its threshold, so the linear part has slope 1.
+
+    .. math::
+
+        \ell_i = \begin{cases}
+            \dfrac{(\hat y_i - y_i)^2}{2\beta} & \text{if } |\hat y_i - y_i| < \beta \\
+            |\hat y_i - y_i| - \tfrac12 \beta & \text{otherwise}
+        \end{cases}
+
+    With :math:`\beta = 0` it is exactly the L1 loss. Introduced for box regression
+    in Fast R-CNN (Girshick, 2015).
+
+    Args:
+        input: predictions, any shape, floating point.
+        target: targets, same shape and dtype as ``input``.
+        beta: threshold between the two regimes, ``>= 0`` (default 1.0).
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
+
+    Matches :func:`torch.nn.functional.smooth_l1_loss`.
+
+    Example:
+        >>> smooth_l1(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction="none")
+        tensor([0.1250, 2.5000])
+    """
+    check_reduction(reduction)
+    check_pair(input, target)
+    beta = check_real("beta", beta, minimum=0.0)
+    error = (input - target).abs()
+    if beta == 0.0:
+        return reduce_loss(error, reduction)
+    quadratic = 0.5 * error.square() / beta
+    linear = error - 0.5 * beta
+    return reduce_loss(torch.where(error < beta, quadratic, linear), reduction)

@@ -1,0 +1,95 @@
+"""Seeding, device choice and run size: the second cell of every notebook.
+
+A chapter runs one code path everywhere. On a GPU it runs its *full* size; on a
+CPU (a laptop, CI, the committed outputs) a *smoke* size that finishes in about a
+minute on two cores. ``RunConfig.pick`` is how a notebook says which numbers
+belong to which size.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+RUN_SIZES = ("smoke", "full")
+RUN_SIZE_VARIABLE = "LOSSBOOK_RUN_SIZE"
+DEFAULT_THREADS = 2
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What ``setup`` decided: the seed, the device and the run size."""
+
+    seed: int
+    device: torch.device
+    size: str
+    threads: int
+
+    @property
+    def is_full(self) -> bool:
+        return self.size == "full"
+
+    def pick(self, *, smoke, full):
+        """Return ``full`` on a full-size run and ``smoke`` otherwise."""
+        return full if self.is_full else smoke
+
+    def __str__(self) -> str:
+        return f"device: {self.device.type} · run size: {self.size} · seed: {self.seed} · CPU threads: {self.threads}"
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and every GPU) from one integer."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def choose_device() -> torch.device:
+    """The first CUDA GPU when there is one, else the CPU."""
+    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+
+
+def choose_run_size(device: torch.device) -> str:
+    """``full`` on a GPU and ``smoke`` on a CPU, unless ``LOSSBOOK_RUN_SIZE`` says otherwise."""
+    requested = os.environ.get(RUN_SIZE_VARIABLE)
+    if requested is None:
+        return "full" if device.type == "cuda" else "smoke"
+    if requested not in RUN_SIZES:
+        raise ValueError(f"{RUN_SIZE_VARIABLE} must be one of {RUN_SIZES}, got {requested!r}")
+    return requested
+
+
+def setup(seed: int = 0, *, threads: int | None = DEFAULT_THREADS, deterministic: bool = True) -> RunConfig:
+    """Make a notebook reproducible and tell it where and how big to run.
+
+    Seeds every generator, turns on deterministic algorithms (so a re-run prints the
+    same numbers), fixes the CPU thread count (float sums depend on how work is
+    split between threads), picks the device and the run size.
+
+    Args:
+        seed: the seed for Python, NumPy and torch.
+        threads: CPU threads for torch; ``None`` keeps torch's default. Two is what
+            the book's committed outputs were produced with (and what Colab has).
+        deterministic: call ``torch.use_deterministic_algorithms(True)``.
+
+    Returns:
+        A :class:`RunConfig`; ``print`` it to show the device and the run size.
+    """
+    seed_everything(seed)
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads must be a positive int or None, got {threads!r}")
+        torch.set_num_threads(threads)
+    if deterministic:
+        # cuBLAS needs a fixed workspace to be deterministic; it must be set before its first use.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True)
+        torch.backends.cudnn.benchmark = False
+    device = choose_device()
+    return RunConfig(seed=seed, device=device, size=choose_run_size(device), threads=torch.get_num_threads())

@@ -1,0 +1,97 @@
+"""Every chapter notebook follows the book's conventions (CONTRIBUTING.md)."""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+from setup_cell import expected_cell, repository_url  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+IDS = [path.stem for path in NOTEBOOKS]
+
+
+def toc_files(node) -> list[str]:
+    files = []
+    if isinstance(node, dict):
+        if "file" in node:
+            files.append(node["file"])
+        for value in node.values():
+            files += toc_files(value)
+    elif isinstance(node, list):
+        for item in node:
+            files += toc_files(item)
+    return files
+
+
+def code_cells(notebook):
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=IDS)
+def notebook(request):
+    return nbformat.read(request.param, as_version=4)
+
+
+def test_there_are_chapters():
+    assert NOTEBOOKS, "notebooks/ holds no chapter"
+
+
+def test_every_notebook_is_in_the_table_of_contents_and_back():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    listed = {entry for entry in toc_files(toc) if entry.startswith("notebooks/")}
+    present = {f"notebooks/{path.stem}" for path in NOTEBOOKS}
+    assert listed == present
+
+
+def test_first_cell_is_the_colab_setup_cell_derived_from_config(notebook):
+    first = notebook.cells[0]
+    assert first.cell_type == "code"
+    assert first.source == expected_cell(notebook, repository_url()), "run: python tools/setup_cell.py"
+    assert "remove-cell" in first.metadata.get("tags", [])
+
+
+def test_second_cell_seeds_and_reports_the_run(notebook):
+    second = code_cells(notebook)[1].source
+    assert re.search(r"\bsetup\(seed=\d+", second), second
+    assert "print(run)" in second
+
+
+def test_committed_with_outputs_in_order_and_without_errors(notebook):
+    counts = [cell.execution_count for cell in code_cells(notebook) if cell.source.strip()]
+    assert counts == list(range(1, len(counts) + 1)), "re-run with tools/execute_notebooks.py"
+    for cell in code_cells(notebook):
+        assert all(output.output_type != "error" for output in cell.outputs), cell.source[:80]
+
+
+def test_ends_with_exercises_solutions_and_key_points(notebook):
+    markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    assert "## Exercises" in markdown and "## Key points" in markdown
+    labels = re.findall(r"```\{exercise\}[^\n]*\n:label: ([\w-]+)", markdown)
+    assert len(labels) >= 2, "at least two exercises, each with a :label:"
+    for label in labels:
+        assert re.search(rf"```{{solution}} {label}\n(:[\w-]+:.*\n)*:class: dropdown", markdown), label
+
+
+def test_explorers_are_hidden_from_the_site_and_from_nbval(notebook):
+    for cell in code_cells(notebook):
+        if "explorer(" in cell.source and "def " not in cell.source:
+            tags = cell.metadata.get("tags", [])
+            assert "remove-output" in tags and "nbval-ignore-output" in tags, cell.source[:80]
+
+
+def test_gpu_chapters_carry_colab_gpu_metadata(notebook):
+    if notebook.metadata.get("lossbook", {}).get("gpu"):
+        assert notebook.metadata.get("accelerator") == "GPU"
+        assert notebook.metadata.get("colab", {}).get("gpuType")
+
+
+def test_no_absolute_paths_or_personal_data_in_outputs(notebook):
+    text = json.dumps([cell.get("outputs", []) for cell in code_cells(notebook)])
+    assert "/work/" not in text and "/home/" not in text and "/root/" not in text
