@@ -17,10 +17,8 @@ def explorer(draw: Draw, *, title: str, figsize: tuple[float, float] = (6.0, 3.6
     """Return an ``ipywidgets.interactive`` that redraws ``draw`` for each slider setting.
 
     Each keyword names a parameter of ``draw`` and gives its widget or an
-    ``ipywidgets.interact`` abbreviation such as ``(0.1, 5.0, 0.1)``.
-
-    Example:
-        >>> explorer(draw_huber, title="Huber loss", delta=(0.1, 5.0, 0.1))  # doctest: +SKIP
+    ``ipywidgets.interact`` abbreviation such as ``(0.1, 5.0, 0.1)``, e.g.
+    ``explorer(draw_huber, title="Huber loss", delta=(0.1, 5.0, 0.1))``.
     """
     import ipywidgets
 
