@@ -1,0 +1,203 @@
+r"""The diabetes data set bundled with scikit-learn, a seeded split, and seeded outliers.
+
+442 patients, 10 baseline measurements (age, sex, body-mass index, blood pressure and
+six blood serum values ``s1``–``s6``) and one target: a quantitative measure of disease
+progression one year later (25–346). Efron et al. (2004), *Least Angle Regression*.
+
+The data ship inside scikit-learn, so nothing is downloaded. ``load_diabetes`` reads
+the *unscaled* values (original units) and checks their sha256 before returning them.
+
+``inject_outliers`` corrupts a chosen fraction of targets, reproducibly from a seed,
+which is how the Regression chapter measures how far each loss lets outliers pull a fit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from lossbook.checks import check_floating, check_nonempty, check_real
+
+__all__ = ["Diabetes", "DiabetesSplit", "load_diabetes", "train_test_split", "inject_outliers"]
+
+# sha256 of the float64 little-endian bytes of sklearn's load_diabetes(scaled=False) arrays.
+FEATURES_SHA256 = "6b93b2556c8942c79d8374838768047adf9d1f4044510b9f948ddace62567d75"
+TARGET_SHA256 = "4911e8747aff95aa1cd523fea86dd91cfd1cd14c1a8ead274f1913b14fa853c4"
+FEATURE_NAMES = ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
+
+
+@dataclass(frozen=True)
+class Diabetes:
+    """The whole data set: ``features`` of shape (442, 10) and ``target`` of shape (442,)."""
+
+    features: torch.Tensor
+    target: torch.Tensor
+    feature_names: tuple[str, ...]
+
+    def column(self, name: str) -> torch.Tensor:
+        """One feature by name, shape (442,), e.g. ``data.column("bmi")``."""
+        if name not in self.feature_names:
+            raise ValueError(f"name must be one of {self.feature_names}, got {name!r}")
+        return self.features[:, self.feature_names.index(name)]
+
+
+@dataclass(frozen=True)
+class DiabetesSplit:
+    """A train/test split; features standardized with the *training* mean and std."""
+
+    train_features: torch.Tensor
+    train_target: torch.Tensor
+    test_features: torch.Tensor
+    test_target: torch.Tensor
+    feature_mean: torch.Tensor
+    feature_std: torch.Tensor
+
+
+def _sha256(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array, dtype="<f8").tobytes()).hexdigest()
+
+
+def load_diabetes(*, dtype: torch.dtype = torch.float32) -> Diabetes:
+    """Load the 442 × 10 diabetes data in original units, after checking their sha256.
+
+    Args:
+        dtype: floating-point dtype of the returned tensors (default ``torch.float32``).
+
+    Returns:
+        A :class:`Diabetes` with ``features`` (442, 10), ``target`` (442,) and the
+        ``feature_names``.
+
+    Raises:
+        TypeError: ``dtype`` is not a floating-point torch dtype.
+        ValueError: the bundled arrays do not have the expected checksum.
+
+    Example:
+        >>> data = load_diabetes()
+        >>> tuple(data.features.shape), tuple(data.target.shape), data.feature_names[2]
+        ((442, 10), (442,), 'bmi')
+    """
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+    from sklearn.datasets import load_diabetes as sklearn_load_diabetes
+
+    bunch = sklearn_load_diabetes(scaled=False)
+    for name, array, expected in (
+        ("features", bunch.data, FEATURES_SHA256),
+        ("target", bunch.target, TARGET_SHA256),
+    ):
+        got = _sha256(array)
+        if got != expected:
+            raise ValueError(f"diabetes {name} sha256 mismatch: expected {expected}, got {got}")
+    return Diabetes(
+        features=torch.as_tensor(bunch.data, dtype=dtype),
+        target=torch.as_tensor(bunch.target, dtype=dtype),
+        feature_names=FEATURE_NAMES,
+    )
+
+
+def _check_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    return seed
+
+
+def train_test_split(data: Diabetes, *, test_fraction: float = 0.25, seed: int = 0) -> DiabetesSplit:
+    """Shuffle with ``seed``, hold out ``test_fraction`` of the rows, standardize features.
+
+    Feature means and standard deviations come from the training rows only, so
+    nothing about the test rows leaks into training. Targets stay in original units.
+
+    Args:
+        data: the output of :func:`load_diabetes`.
+        test_fraction: share of rows held out, strictly between 0 and 1 (default 0.25).
+        seed: non-negative int; the same seed gives the same split.
+
+    Example:
+        >>> split = train_test_split(load_diabetes(), test_fraction=0.25, seed=0)
+        >>> tuple(split.train_features.shape), tuple(split.test_features.shape)
+        ((332, 10), (110, 10))
+    """
+    if not isinstance(data, Diabetes):
+        raise TypeError(f"data must be a Diabetes (from load_diabetes), got {type(data).__name__}")
+    test_fraction = check_real("test_fraction", test_fraction, minimum=0.0, inclusive=False)
+    if test_fraction >= 1.0:
+        raise ValueError(f"test_fraction must be < 1, got {test_fraction!r}")
+    generator = torch.Generator().manual_seed(_check_seed(seed))
+    rows = len(data.target)
+    order = torch.randperm(rows, generator=generator)
+    n_test = round(test_fraction * rows)
+    if n_test < 1 or n_test > rows - 2:
+        raise ValueError(f"test_fraction must leave at least 1 test and 2 training rows, got {test_fraction!r}")
+    test, train = order[:n_test], order[n_test:]
+    mean = data.features[train].mean(dim=0)
+    std = data.features[train].std(dim=0)
+    return DiabetesSplit(
+        train_features=(data.features[train] - mean) / std,
+        train_target=data.target[train],
+        test_features=(data.features[test] - mean) / std,
+        test_target=data.target[test],
+        feature_mean=mean,
+        feature_std=std,
+    )
+
+
+def inject_outliers(
+    target: torch.Tensor, *, fraction: float, seed: int, scale: float = 5.0, two_sided: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Return a copy of ``target`` with a seeded ``fraction`` of entries turned into outliers.
+
+    ``round(fraction * n)`` entries, chosen uniformly without replacement, are shifted by
+    ``scale`` standard deviations of ``target``:
+
+    .. math:: y_i \leftarrow y_i + s_i \cdot \text{scale} \cdot \operatorname{std}(y), \qquad
+              s_i = +1 \text{ (or a random sign when two\_sided)}
+
+    A one-sided shift models a systematic gross error (a unit mix-up, a stuck sensor);
+    it pulls a mean-based fit in one direction, which is what makes the damage visible.
+
+    Args:
+        target: 1-D floating-point tensor of clean targets, not constant.
+        fraction: share of entries to corrupt, in ``[0, 1]``.
+        seed: non-negative int; the same seed corrupts the same entries the same way.
+        scale: size of the shift in standard deviations of ``target``, ``> 0`` (default 5).
+        two_sided: shift up or down at random instead of always up.
+
+    Returns:
+        ``(corrupted, mask)``: the new targets (same shape and dtype) and a boolean mask
+        of the corrupted entries. ``target`` itself is not modified.
+
+    Example:
+        >>> y = torch.arange(10.0)
+        >>> corrupted, mask = inject_outliers(y, fraction=0.2, seed=0, scale=10.0)
+        >>> int(mask.sum()), bool(((corrupted - y)[mask] > 0).all()), bool((corrupted[~mask] == y[~mask]).all())
+        (2, True, True)
+    """
+    check_floating("target", target)
+    check_nonempty("target", target)
+    if target.dim() != 1:
+        raise ValueError(f"target must be 1-D, got shape {tuple(target.shape)}")
+    fraction = check_real("fraction", fraction, minimum=0.0)
+    if fraction > 1.0:
+        raise ValueError(f"fraction must be in [0, 1], got {fraction!r}")
+    scale = check_real("scale", scale, minimum=0.0, inclusive=False)
+    if not isinstance(two_sided, bool):
+        raise TypeError(f"two_sided must be a bool, got {type(two_sided).__name__}")
+    generator = torch.Generator().manual_seed(_check_seed(seed))
+    n = target.numel()
+    chosen = torch.randperm(n, generator=generator)[: round(fraction * n)].to(target.device)
+    signs = torch.ones(len(chosen), dtype=target.dtype)
+    if two_sided:
+        signs = torch.randint(0, 2, (len(chosen),), generator=generator).to(target.dtype) * 2 - 1
+    signs = signs.to(target.device)
+    spread = target.std(unbiased=False)
+    if not spread > 0:
+        raise ValueError(f"target must not be constant: its std sets the outlier size, got std {spread.item():.4g}")
+    shift = scale * spread
+    corrupted = target.clone()
+    corrupted[chosen] = corrupted[chosen] + signs * shift
+    mask = torch.zeros(n, dtype=torch.bool, device=target.device)
+    mask[chosen] = True
+    return corrupted, mask
