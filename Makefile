@@ -13,12 +13,18 @@ HTML := _build/html
 JOBS ?= 2
 CELL_TIMEOUT ?= 600
 
-.PHONY: help venv offline-assets book book-strict test test-package test-notebooks test-site notebooks clean
+ASSIGNMENTS_OUT := _build/assignments
+STUDENT_CONFIG := _build/student-config/_config.yml
+
+.PHONY: help venv offline-assets book book-strict book-student assignments bench test test-package test-notebooks test-site test-assignments test-bench notebooks clean
 
 help:
 	@echo "make book   build the site into $(HTML) from the committed notebook outputs"
 	@echo "make test   package tests, nbval on every notebook, strict build, browser check"
 	@echo "make notebooks   re-execute every notebook in place (after changing one)"
+	@echo "make assignments   student notebooks + autograder bundles into $(ASSIGNMENTS_OUT)"
+	@echo "make book-student  the site with exercise solutions hidden, into _build/student"
+	@echo "make bench   speed and memory against torch and the reference libraries"
 
 venv: $(STAMP)
 
@@ -45,7 +51,7 @@ $(ASSETS): offline/package.json offline/package-lock.json offline/widgets-assets
 
 # The site, built strictly: a warning (broken reference, missing figure) fails the build.
 book-strict: $(STAMP) $(ASSETS)
-	rm -rf _build
+	rm -rf $(HTML) _build/.doctrees _build/jupyter_execute
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 book: book-strict
@@ -63,7 +69,31 @@ test-notebooks: $(STAMP)
 test-site: book-strict
 	$(BIN)/python -m pytest tests/site -q
 
-test: test-package test-notebooks test-site
+# Student notebooks and autograder bundles (Otter-Grader), one folder per assignment.
+# Otter first runs every test against the reference solutions and fails if one loses a mark.
+assignments: $(STAMP)
+	$(BIN)/python assignments/build.py --out $(ASSIGNMENTS_OUT)
+
+# The student edition: the same site with every exercise solution left out.
+book-student: $(STAMP) $(ASSETS)
+	rm -rf _build/student
+	$(BIN)/python assignments/student_edition.py $(STUDENT_CONFIG)
+	$(BIN)/jupyter-book build . --config $(STUDENT_CONFIG) --path-output _build/student -W -n --keep-going
+	! grep -rl 'class="solution' _build/student/_build/html --include='*.html'
+	@echo "The student edition is built: $(abspath _build/student/_build/html)/index.html"
+
+test-assignments: $(STAMP)
+	$(BIN)/python -m pytest tests/assignments -q
+
+# Speed and memory ratios against the references; writes benchmarks/results/<device>.{json,md,png}.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+# That the benchmark runs (never a timing assertion): smallest size, three repeats, results thrown away.
+test-bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run --smoke --out _build/bench-smoke/cpu.json
+
+test: test-package test-notebooks test-site test-assignments test-bench
 
 # Re-run every notebook top to bottom in a fresh kernel and store the outputs (commit them).
 notebooks: $(STAMP)

@@ -1,0 +1,1 @@
+"""Speed and memory of lossbook against torch and the reference libraries (``make bench``)."""
