@@ -4,14 +4,20 @@ Each function follows ``torch.nn.functional``: ``(input, target, *, ..., reducti
 tensors in, tensor out. Unlike torch, ``input`` and ``target`` must have the same
 shape — torch broadcasts ``(N, 1)`` against ``(N,)`` into an ``(N, N)`` loss with only a
 warning, which silently trains the wrong thing.
+
+The formulas are written out in the docstrings and, line by line, in the Regression
+chapter. The computation itself is PyTorch's fused kernel where PyTorch has the same
+loss: it reads the data once where the written-out formula takes five or six passes,
+so it is several times faster on large batches (see ``benchmarks/``). What this module
+adds is strict validation with errors that say what to fix.
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from lossbook.checks import check_pair, check_real, check_reduction
-from lossbook.reduction import reduce_loss
 
 __all__ = ["mse", "mae", "rmse", "huber", "smooth_l1"]
 
@@ -29,7 +35,7 @@ def mse(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mean") -
     Shape:
         ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
 
-    Matches :func:`torch.nn.functional.mse_loss`.
+    Computed by :func:`torch.nn.functional.mse_loss` once the inputs are validated.
 
     Example:
         >>> mse(torch.tensor([11., 9., 10., 50.]), torch.tensor([10., 10., 10., 100.]))
@@ -37,7 +43,7 @@ def mse(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mean") -
     """
     check_reduction(reduction)
     check_pair(input, target)
-    return reduce_loss((input - target).square(), reduction)
+    return F.mse_loss(input, target, reduction=reduction)
 
 
 def mae(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mean") -> torch.Tensor:
@@ -55,7 +61,7 @@ def mae(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mean") -
     Shape:
         ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
 
-    Matches :func:`torch.nn.functional.l1_loss`.
+    Computed by :func:`torch.nn.functional.l1_loss` once the inputs are validated.
 
     Example:
         >>> mae(torch.tensor([11., 9., 10., 50.]), torch.tensor([10., 10., 10., 100.]))
@@ -63,7 +69,7 @@ def mae(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mean") -
     """
     check_reduction(reduction)
     check_pair(input, target)
-    return reduce_loss((input - target).abs(), reduction)
+    return F.l1_loss(input, target, reduction=reduction)
 
 
 def rmse(
@@ -100,7 +106,10 @@ def rmse(
         tensor(25.0100)
     """
     check_pair(input, target)
-    mean_square = (input - target).square().mean(dim=dim, keepdim=keepdim)
+    if dim is None and not keepdim:
+        mean_square = F.mse_loss(input, target)
+    else:
+        mean_square = F.mse_loss(input, target, reduction="none").mean(dim=dim, keepdim=keepdim)
     positive = mean_square > 0
     # sqrt'(0) is infinite; taking the root of a stand-in 1 there keeps the gradient at 0, not NaN.
     root = torch.where(positive, mean_square, torch.ones_like(mean_square)).sqrt()
@@ -132,7 +141,8 @@ def huber(
     Shape:
         ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
 
-    Matches :func:`torch.nn.functional.huber_loss`; equals ``delta * smooth_l1(beta=delta)``.
+    Computed by :func:`torch.nn.functional.huber_loss` once the inputs are validated;
+    equals ``delta * smooth_l1(beta=delta)``.
 
     Example:
         >>> huber(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction="none")
@@ -141,10 +151,7 @@ def huber(
     check_reduction(reduction)
     check_pair(input, target)
     delta = check_real("delta", delta, minimum=0.0, inclusive=False)
-    error = (input - target).abs()
-    quadratic = 0.5 * error.square()
-    linear = delta * (error - 0.5 * delta)
-    return reduce_loss(torch.where(error <= delta, quadratic, linear), reduction)
+    return F.huber_loss(input, target, delta=delta, reduction=reduction)
 
 
 def smooth_l1(
@@ -171,7 +178,7 @@ def smooth_l1(
     Shape:
         ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
 
-    Matches :func:`torch.nn.functional.smooth_l1_loss`.
+    Computed by :func:`torch.nn.functional.smooth_l1_loss` once the inputs are validated.
 
     Example:
         >>> smooth_l1(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction="none")
@@ -180,9 +187,4 @@ def smooth_l1(
     check_reduction(reduction)
     check_pair(input, target)
     beta = check_real("beta", beta, minimum=0.0)
-    error = (input - target).abs()
-    if beta == 0.0:
-        return reduce_loss(error, reduction)
-    quadratic = 0.5 * error.square() / beta
-    linear = error - 0.5 * beta
-    return reduce_loss(torch.where(error < beta, quadratic, linear), reduction)
+    return F.smooth_l1_loss(input, target, beta=beta, reduction=reduction)

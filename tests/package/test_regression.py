@@ -1,4 +1,4 @@
-"""Regression losses against torch.nn.functional, closed forms and hand computations."""
+"""Regression losses against the formulas written out, torch.nn.functional, closed forms and hand computations."""
 
 import pytest
 import torch
@@ -9,6 +9,42 @@ from hypothesis import strategies as st
 from lossbook.losses import huber, mae, mse, rmse, smooth_l1
 
 REDUCTIONS = ["mean", "sum", "none"]
+
+
+def reduce(elementwise, reduction):
+    return {"mean": elementwise.mean, "sum": elementwise.sum, "none": lambda: elementwise}[reduction]()
+
+
+# The formulas as the docstrings write them, elementwise: an oracle independent of torch's kernels.
+def mse_formula(input, target):
+    return (input - target) ** 2
+
+
+def mae_formula(input, target):
+    return (input - target).abs()
+
+
+def huber_formula(input, target, *, delta):
+    error = (input - target).abs()
+    return torch.where(error <= delta, 0.5 * error**2, delta * (error - 0.5 * delta))
+
+
+def smooth_l1_formula(input, target, *, beta):
+    error = (input - target).abs()
+    if beta == 0:
+        return error
+    return torch.where(error < beta, 0.5 * error**2 / beta, error - 0.5 * beta)
+
+
+FORMULAS = [
+    (mse, mse_formula, {}),
+    (mae, mae_formula, {}),
+    (huber, huber_formula, {"delta": 1.0}),
+    (huber, huber_formula, {"delta": 0.3}),
+    (smooth_l1, smooth_l1_formula, {"beta": 1.0}),
+    (smooth_l1, smooth_l1_formula, {"beta": 0.25}),
+    (smooth_l1, smooth_l1_formula, {"beta": 0.0}),
+]
 
 # (lossbook function, torch reference, keyword arguments shared by both)
 PAIRS = [
@@ -44,6 +80,20 @@ def test_matches_torch_in_value_and_gradient(ours, reference, kwargs, reduction,
     target = torch.randn(shape, generator=generator, dtype=torch.float64) * scale
     got = value_and_grad(ours, input, target, reduction=reduction, **kwargs)
     want = value_and_grad(reference, input, target, reduction=reduction, **kwargs)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+
+
+@pytest.mark.parametrize(("ours", "formula", "kwargs"), FORMULAS, ids=[f"{o.__name__}-{k}" for o, _, k in FORMULAS])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@settings(max_examples=25, deadline=None)
+@given(shape=shapes, seed=st.integers(0, 2**16), scale=st.sampled_from([0.01, 1.0, 100.0]))
+def test_matches_the_written_out_formula_in_value_and_gradient(ours, formula, kwargs, reduction, shape, seed, scale):
+    generator = torch.Generator().manual_seed(seed)
+    input = torch.randn(shape, generator=generator, dtype=torch.float64) * scale
+    target = torch.randn(shape, generator=generator, dtype=torch.float64) * scale
+    got = value_and_grad(ours, input, target, reduction=reduction, **kwargs)
+    want = value_and_grad(lambda a, b: reduce(formula(a, b, **kwargs), reduction), input, target)
     for g, w in zip(got, want):
         torch.testing.assert_close(g, w)
 
