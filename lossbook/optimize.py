@@ -1,0 +1,537 @@
+r"""Gradient descent over batches: full-batch, stochastic and mini-batch, with histories.
+
+One loop, :func:`fit`, covers the three variants of gradient descent; they differ only
+in how many samples each update sees:
+
+* **full-batch** (``batch_size=None``): every update uses all :math:`N` samples,
+  :math:`w \leftarrow w - \eta \frac{1}{N}\sum_{i=1}^{N} \nabla_w L_i`;
+* **stochastic** (``batch_size=1``): every update uses one sample, :math:`N` updates per epoch;
+* **mini-batch** (``batch_size=B``): every update uses :math:`B` samples,
+  :math:`\lceil N / B \rceil` updates per epoch (the last batch holds the remainder
+  unless ``drop_last=True``).
+
+The samples of an epoch are visited in the order of ``torch.randperm(N, generator)``,
+the order a ``DataLoader(..., sampler=RandomSampler(dataset, generator=...))`` uses
+in its first epoch, so batches and counts here can be checked against a real ``DataLoader``.
+
+Also here: the epoch/iteration arithmetic (:func:`iterations_per_epoch`,
+:func:`total_iterations`, :func:`last_batch_size`), the spread of mini-batch
+gradients around the full gradient (:func:`per_example_gradients`,
+:func:`minibatch_gradient_variance`, :func:`expected_minibatch_gradient_variance`) and
+the learning-rate range test (:func:`lr_range_test`).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from numbers import Integral
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from lossbook.checks import check_real, check_tensor
+
+__all__ = [
+    "iterations_per_epoch",
+    "total_iterations",
+    "last_batch_size",
+    "epoch_batches",
+    "History",
+    "fit",
+    "full_batch_gd",
+    "stochastic_gd",
+    "minibatch_gd",
+    "per_example_gradients",
+    "minibatch_gradient_variance",
+    "expected_minibatch_gradient_variance",
+    "RangeTest",
+    "lr_range_test",
+]
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _check_int(name: str, value: object, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return value
+
+
+# --- epochs and iterations ---------------------------------------------------------------
+
+
+def iterations_per_epoch(n: int, batch_size: int, drop_last: bool = False) -> int:
+    r"""Updates in one pass over ``n`` samples: :math:`\lceil n/B \rceil`, or :math:`\lfloor n/B \rfloor` with ``drop_last``.
+
+    Equals ``len(DataLoader(dataset_of_n, batch_size=batch_size, drop_last=drop_last))``.
+
+    Example (the seed's numbers):
+        >>> iterations_per_epoch(1_000, 100), iterations_per_epoch(50_000, 128), iterations_per_epoch(50_000, 128, drop_last=True)
+        (10, 391, 390)
+    """
+    n = _check_int("n", n, minimum=1)
+    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    _check_bool("drop_last", drop_last)
+    return n // batch_size if drop_last else -(-n // batch_size)
+
+
+def total_iterations(n: int, batch_size: int, epochs: int, drop_last: bool = False) -> int:
+    """Parameter updates in ``epochs`` passes: ``epochs * iterations_per_epoch(...)``.
+
+    Example:
+        >>> total_iterations(50_000, 128, 100), total_iterations(50_000, 128, 100, drop_last=True)
+        (39100, 39000)
+    """
+    epochs = _check_int("epochs", epochs, minimum=0)
+    return epochs * iterations_per_epoch(n, batch_size, drop_last)
+
+
+def last_batch_size(n: int, batch_size: int, drop_last: bool = False) -> int:
+    """Samples in the last batch of an epoch (0 when ``drop_last`` leaves no batch at all).
+
+    Example:
+        >>> last_batch_size(50_000, 128), last_batch_size(50_000, 128, drop_last=True), last_batch_size(1_000, 100)
+        (80, 128, 100)
+    """
+    iterations = iterations_per_epoch(n, batch_size, drop_last)
+    if iterations == 0:
+        return 0
+    remainder = n % batch_size
+    return remainder if (remainder and not drop_last) else batch_size
+
+
+def epoch_batches(
+    n: int, batch_size: int | None, *, drop_last: bool = False, shuffle: bool = True,
+    generator: torch.Generator | None = None,
+) -> list[torch.Tensor]:
+    """The sample indices of each batch of one epoch.
+
+    ``batch_size=None`` is one batch of all ``n`` samples. With ``shuffle`` the order is
+    ``torch.randperm(n, generator=generator)``: the first epoch of
+    ``DataLoader(dataset, batch_size, sampler=RandomSampler(dataset, generator=generator))``
+    has exactly these batches (the sampler draws a second, unused permutation per
+    epoch, so later epochs differ).
+
+    Example:
+        >>> [batch.tolist() for batch in epoch_batches(5, 2, shuffle=False)]
+        [[0, 1], [2, 3], [4]]
+    """
+    n = _check_int("n", n, minimum=1)
+    batch_size = n if batch_size is None else _check_int("batch_size", batch_size, minimum=1)
+    order = torch.randperm(n, generator=generator) if _check_bool("shuffle", shuffle) else torch.arange(n)
+    batches = list(order.split(batch_size))
+    if drop_last and len(batches[-1]) < batch_size:
+        batches.pop()
+    return batches
+
+
+# --- training ------------------------------------------------------------------------------
+
+
+@dataclass
+class History:
+    """What :func:`fit` recorded.
+
+    Attributes:
+        batch_size: the requested samples per batch (``N`` for full-batch GD).
+        iterations_per_epoch: updates in one epoch.
+        step_loss: the mini-batch loss each update was computed from (one per update).
+        step_lr: the learning rate each update used (one per update).
+        step_batch_size: the number of samples in each update's batch.
+        epoch_loss: the loss on the whole training set: before training, then after
+            each epoch (``epochs + 1`` values; fewer when training diverged, since only
+            finite values are kept).
+        epoch_metrics: what ``evaluate(model)`` returned, before training and after each epoch.
+        parameters: with ``record_parameters``, the flattened parameters before training
+            and after every update (``updates + 1`` rows); else ``None``.
+        diverged: the loss became non-finite and training stopped early.
+    """
+
+    batch_size: int
+    iterations_per_epoch: int
+    step_loss: list[float] = field(default_factory=list)
+    step_lr: list[float] = field(default_factory=list)
+    step_batch_size: list[int] = field(default_factory=list)
+    epoch_loss: list[float] = field(default_factory=list)
+    epoch_metrics: list[dict] = field(default_factory=list)
+    parameters: torch.Tensor | None = None
+    diverged: bool = False
+
+    @property
+    def updates(self) -> int:
+        """Parameter updates made."""
+        return len(self.step_loss)
+
+
+def _flat_parameters(model: nn.Module) -> torch.Tensor:
+    return torch.cat([p.detach().reshape(-1) for p in model.parameters()]).clone()
+
+
+@torch.no_grad()
+def _full_loss(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor, targets: torch.Tensor) -> float:
+    was_training = model.training
+    model.eval()
+    value = loss_fn(model(inputs), targets).item()
+    model.train(was_training)
+    return value
+
+
+def fit(
+    model: nn.Module,
+    loss_fn: LossFn,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    *,
+    batch_size: int | None,
+    epochs: int,
+    lr: float | None = None,
+    optimizer: Callable[..., torch.optim.Optimizer] | None = None,
+    scheduler: Callable[[torch.optim.Optimizer], torch.optim.lr_scheduler.LRScheduler] | None = None,
+    drop_last: bool = False,
+    shuffle: bool = True,
+    seed: int = 0,
+    evaluate: Callable[[nn.Module], dict] | None = None,
+    record_parameters: bool = False,
+    progress: bool = True,
+    description: str | None = None,
+) -> History:
+    """Train ``model`` in place by (mini-batch) gradient descent and record what happened.
+
+    Each update: take the next batch of samples, compute ``loss_fn(model(x), y)`` (a
+    *mean* over the batch, so every variant has the same scale), backpropagate, take
+    an optimizer step, then step the scheduler (once per update: schedules count updates).
+
+    Args:
+        model: the model, trained in place.
+        loss_fn: ``loss_fn(prediction, target)`` returning a scalar mean loss.
+        inputs, targets: the whole training set, first dimension :math:`N`.
+        batch_size: ``None`` for full-batch GD, ``1`` for stochastic GD, ``B`` for mini-batch.
+        epochs: passes over the data (``>= 1``).
+        lr: learning rate of plain SGD (``torch.optim.SGD``). Give ``lr`` or ``optimizer``.
+        optimizer: a factory ``optimizer(parameters) -> Optimizer`` (e.g.
+            ``functools.partial(torch.optim.Adam, lr=1e-3)``) instead of plain SGD.
+        scheduler: a factory ``scheduler(optimizer) -> LRScheduler``, stepped after every update.
+        drop_last: skip the last batch of an epoch when it is smaller than ``batch_size``.
+        shuffle: visit the samples in a fresh random order each epoch.
+        seed: seeds the shuffling generator (the model's initialisation is the caller's).
+        evaluate: ``evaluate(model) -> dict`` of numbers, called before training and
+            after each epoch (e.g. test accuracy).
+        record_parameters: store the flattened parameters after every update.
+        progress: show a ``tqdm.auto`` bar over the epochs.
+        description: the progress bar's label.
+
+    Returns:
+        A :class:`History`. Training stops early, with ``diverged=True``, when a
+        batch loss is not finite (a learning rate that is far too high).
+
+    Example:
+        >>> model = nn.Linear(1, 1)
+        >>> x = torch.linspace(-1, 1, 10).unsqueeze(1)
+        >>> history = fit(model, nn.functional.mse_loss, x, 2 * x, batch_size=4, epochs=3, lr=0.1, progress=False)
+        >>> history.iterations_per_epoch, history.updates, len(history.epoch_loss), history.step_batch_size[:3]
+        (3, 9, 4, [4, 4, 2])
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
+    check_tensor("inputs", inputs)
+    check_tensor("targets", targets)
+    if inputs.ndim == 0 or targets.ndim == 0 or len(inputs) != len(targets):
+        raise ValueError(
+            "inputs and targets must have the same number of samples (first dimension): "
+            f"got inputs {tuple(inputs.shape)} and targets {tuple(targets.shape)}"
+        )
+    n = _check_int("number of samples", len(inputs), minimum=1)
+    if batch_size is not None:
+        _check_int("batch_size", batch_size, minimum=1)
+    epochs = _check_int("epochs", epochs, minimum=1)
+    _check_bool("drop_last", drop_last)
+    seed = _check_int("seed", seed, minimum=0)
+    if (lr is None) == (optimizer is None):
+        raise ValueError("give exactly one of lr (plain SGD) or optimizer (a factory), got "
+                         f"lr={lr!r} and optimizer={optimizer!r}")
+    if lr is not None:
+        lr = check_real("lr", lr, minimum=0.0, inclusive=False)
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    else:
+        opt = optimizer(model.parameters())
+    sched = scheduler(opt) if scheduler is not None else None
+    effective_batch = n if batch_size is None else batch_size
+    per_epoch = iterations_per_epoch(n, effective_batch, drop_last)
+    if per_epoch == 0:
+        raise ValueError(f"drop_last=True with batch_size {batch_size} > {n} samples leaves no batch to train on")
+
+    generator = torch.Generator().manual_seed(seed)
+    history = History(batch_size=effective_batch, iterations_per_epoch=per_epoch)
+    history.epoch_loss.append(_full_loss(model, loss_fn, inputs, targets))
+    if evaluate is not None:
+        history.epoch_metrics.append(dict(evaluate(model)))
+    snapshots = [_flat_parameters(model)] if record_parameters else None
+
+    model.train()
+    bar = tqdm(range(epochs), desc=description, disable=not progress, leave=True)
+    for _ in bar:
+        for index in epoch_batches(n, effective_batch, drop_last=drop_last, shuffle=shuffle, generator=generator):
+            index = index.to(inputs.device)
+            loss = loss_fn(model(inputs[index]), targets[index])
+            if not torch.isfinite(loss):
+                history.diverged = True
+                break
+            history.step_lr.append(opt.param_groups[0]["lr"])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if sched is not None:
+                sched.step()
+            history.step_loss.append(loss.item())
+            history.step_batch_size.append(len(index))
+            if snapshots is not None:
+                snapshots.append(_flat_parameters(model))
+        if history.diverged:
+            break
+        epoch_loss = _full_loss(model, loss_fn, inputs, targets)
+        if not math.isfinite(epoch_loss):
+            history.diverged = True
+            break
+        history.epoch_loss.append(epoch_loss)
+        if evaluate is not None:
+            history.epoch_metrics.append(dict(evaluate(model)))
+        bar.set_postfix(loss=f"{history.epoch_loss[-1]:.4g}")
+    bar.close()
+    if snapshots is not None:
+        history.parameters = torch.stack(snapshots)
+    return history
+
+
+def full_batch_gd(model, loss_fn, inputs, targets, **kwargs) -> History:
+    """:func:`fit` with ``batch_size=None``: one update per epoch from all samples."""
+    return fit(model, loss_fn, inputs, targets, batch_size=None, **kwargs)
+
+
+def stochastic_gd(model, loss_fn, inputs, targets, **kwargs) -> History:
+    """:func:`fit` with ``batch_size=1``: :math:`N` updates per epoch, one sample each."""
+    return fit(model, loss_fn, inputs, targets, batch_size=1, **kwargs)
+
+
+def minibatch_gd(model, loss_fn, inputs, targets, *, batch_size: int, **kwargs) -> History:
+    """:func:`fit` with a mini-batch of ``batch_size`` samples per update."""
+    return fit(model, loss_fn, inputs, targets, batch_size=batch_size, **kwargs)
+
+
+# --- gradient noise ------------------------------------------------------------------------
+
+
+def per_example_gradients(
+    model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor, targets: torch.Tensor
+) -> torch.Tensor:
+    r"""The gradient of each sample's loss, flattened: an :math:`(N, P)` matrix, row :math:`i` is :math:`\nabla_w L_i`.
+
+    Computed in one pass with :func:`torch.func.vmap` over :func:`torch.func.grad`;
+    ``loss_fn`` is applied to one sample at a time (with a batch dimension of 1), so
+    the mean of the rows is the full-batch gradient of a mean loss.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_tensor("inputs", inputs)
+    check_tensor("targets", targets)
+    if len(inputs) != len(targets):
+        raise ValueError(f"targets must have as many samples as inputs: expected {len(inputs)}, got {len(targets)}")
+    names = [name for name, _ in model.named_parameters()]
+    params = {name: p.detach() for name, p in model.named_parameters()}
+    buffers = {name: b.detach() for name, b in model.named_buffers()}
+
+    def sample_loss(parameters, x, y):
+        prediction = torch.func.functional_call(model, (parameters, buffers), (x.unsqueeze(0),))
+        return loss_fn(prediction, y.unsqueeze(0))
+
+    grads = torch.func.vmap(torch.func.grad(sample_loss), in_dims=(None, 0, 0))(params, inputs, targets)
+    return torch.cat([grads[name].reshape(len(inputs), -1) for name in names], dim=1)
+
+
+def minibatch_gradient_variance(
+    sample_gradients: torch.Tensor, batch_size: int, *, draws: int = 1000, seed: int = 0
+) -> float:
+    r"""Measured :math:`\mathbb{E}\,\lVert g_B - g \rVert^2`: how far a mini-batch gradient lands from the full one.
+
+    :math:`g_B` is the mean of ``batch_size`` rows of ``sample_gradients`` drawn
+    without replacement (one batch of a shuffled epoch) and :math:`g` the mean of all
+    rows; the expectation is estimated from ``draws`` random batches.
+    """
+    check_tensor("sample_gradients", sample_gradients)
+    if sample_gradients.ndim != 2:
+        raise ValueError(f"sample_gradients must be a 2-D (N, P) matrix, got shape {tuple(sample_gradients.shape)}")
+    n = len(sample_gradients)
+    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    if batch_size > n:
+        raise ValueError(f"batch_size must be <= the number of samples ({n}), got {batch_size}")
+    draws = _check_int("draws", draws, minimum=1)
+    generator = torch.Generator().manual_seed(_check_int("seed", seed, minimum=0))
+    centred = sample_gradients - sample_gradients.mean(dim=0)
+    # argsort of uniform noise gives `draws` independent permutations at once; keep the first B of each.
+    index = torch.rand(draws, n, generator=generator).argsort(dim=1)[:, :batch_size]
+    # Gather in chunks of about 2**24 numbers so large models and batches do not exhaust memory.
+    chunk = max(1, 2**24 // (batch_size * centred.shape[1]))
+    total = 0.0
+    for rows in index.split(chunk):
+        total += centred[rows].mean(dim=1).square().sum().item()
+    return total / draws
+
+
+def expected_minibatch_gradient_variance(sample_gradients: torch.Tensor, batch_size: int) -> float:
+    r"""The exact :math:`\mathbb{E}\,\lVert g_B - g \rVert^2` for batches drawn without replacement.
+
+    .. math::
+
+        \mathbb{E}\,\lVert g_B - g \rVert^2 = \frac{\sigma^2}{B}\cdot\frac{N - B}{N - 1},
+        \qquad \sigma^2 = \frac1N \sum_{i=1}^{N} \lVert \nabla_w L_i - g \rVert^2
+
+    The :math:`1/B` law, times the finite-population correction that makes the
+    full batch (:math:`B = N`) noiseless.
+    """
+    check_tensor("sample_gradients", sample_gradients)
+    if sample_gradients.ndim != 2:
+        raise ValueError(f"sample_gradients must be a 2-D (N, P) matrix, got shape {tuple(sample_gradients.shape)}")
+    n = len(sample_gradients)
+    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    if batch_size > n:
+        raise ValueError(f"batch_size must be <= the number of samples ({n}), got {batch_size}")
+    if n == 1:
+        return 0.0
+    sigma2 = (sample_gradients - sample_gradients.mean(dim=0)).square().sum(dim=1).mean().item()
+    return sigma2 / batch_size * (n - batch_size) / (n - 1)
+
+
+# --- learning-rate range test ------------------------------------------------------------
+
+
+@dataclass
+class RangeTest:
+    """The result of :func:`lr_range_test`: the rate and the batch loss at each step."""
+
+    lrs: list[float]
+    losses: list[float]
+    smoothed: list[float]
+    stopped_early: bool
+
+    def min_loss_lr(self) -> float:
+        """The rate at which the smoothed loss was lowest."""
+        if not self.smoothed:
+            raise ValueError("the range test recorded no step")
+        return self.lrs[min(range(len(self.smoothed)), key=self.smoothed.__getitem__)]
+
+    def suggested_lr(self, divisor: float = 10.0) -> float:
+        """A rule of thumb: the rate of the lowest smoothed loss divided by ``divisor``.
+
+        At the minimum the loss is about to blow up; a rate one order of magnitude
+        lower still learns fast but with room to spare (the heuristic of fast.ai's
+        learning-rate finder). A starting point to check, not a guarantee.
+        """
+        divisor = check_real("divisor", divisor, minimum=1.0)
+        return self.min_loss_lr() / divisor
+
+
+def lr_range_test(
+    model: nn.Module,
+    loss_fn: LossFn,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    *,
+    batch_size: int,
+    min_lr: float = 1e-5,
+    max_lr: float = 10.0,
+    steps: int = 100,
+    mode: str = "exponential",
+    optimizer: Callable[..., torch.optim.Optimizer] | None = None,
+    smoothing: float = 0.9,
+    stop_factor: float = 4.0,
+    seed: int = 0,
+    progress: bool = False,
+) -> RangeTest:
+    r"""Raise the learning rate step by step during a short run and record the loss (Smith, 2017).
+
+    Step :math:`k` of :math:`K` uses
+    :math:`\eta_k = \eta_{\min} (\eta_{\max}/\eta_{\min})^{k/(K-1)}` (``"exponential"``,
+    the fast.ai variant) or :math:`\eta_{\min} + (\eta_{\max} - \eta_{\min}) \frac{k}{K-1}`
+    (``"linear"``, Smith's original). The loss first barely moves (rate too low), then
+    falls (good rates), then blows up (too high); the test stops once the smoothed
+    loss exceeds ``stop_factor`` times its best value. The model is restored to its
+    initial weights afterwards.
+
+    Args:
+        model: the model to probe (left unchanged).
+        loss_fn, inputs, targets: as in :func:`fit`.
+        batch_size: samples per step; batches cycle through shuffled epochs.
+        min_lr, max_lr: the range, ``0 < min_lr < max_lr``.
+        steps: number of steps :math:`K \ge 2`.
+        mode: ``"exponential"`` or ``"linear"``.
+        optimizer: optimizer factory (default: plain SGD); its ``lr`` is overwritten each step.
+        smoothing: exponential moving-average factor for the reported smoothed loss, in ``[0, 1)``.
+        stop_factor: stop when the smoothed loss exceeds this multiple of its minimum (``> 1``).
+        seed: seeds the batch order.
+        progress: show a progress bar.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    min_lr = check_real("min_lr", min_lr, minimum=0.0, inclusive=False)
+    max_lr = check_real("max_lr", max_lr, minimum=0.0, inclusive=False)
+    if max_lr <= min_lr:
+        raise ValueError(f"max_lr must be > min_lr ({min_lr:g}), got {max_lr:g}")
+    steps = _check_int("steps", steps, minimum=2)
+    if mode not in ("exponential", "linear"):
+        raise ValueError(f"mode must be one of ('exponential', 'linear'), got {mode!r}")
+    smoothing = check_real("smoothing", smoothing, minimum=0.0)
+    if smoothing >= 1.0:
+        raise ValueError(f"smoothing must be in [0, 1), got {smoothing:g}")
+    stop_factor = check_real("stop_factor", stop_factor, minimum=1.0, inclusive=False)
+    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    n = len(inputs)
+
+    if mode == "exponential":
+        schedule = [min_lr * (max_lr / min_lr) ** (k / (steps - 1)) for k in range(steps)]
+    else:
+        schedule = [min_lr + (max_lr - min_lr) * k / (steps - 1) for k in range(steps)]
+    initial_state = copy.deepcopy(model.state_dict())
+    opt = (optimizer or torch.optim.SGD)(model.parameters(), lr=min_lr)
+    generator = torch.Generator().manual_seed(_check_int("seed", seed, minimum=0))
+    batches: list[torch.Tensor] = []
+    result = RangeTest(lrs=[], losses=[], smoothed=[], stopped_early=False)
+    average, best = 0.0, math.inf
+    model.train()
+    for k, lr in enumerate(tqdm(schedule, desc="LR range test", disable=not progress)):
+        if not batches:
+            batches = epoch_batches(n, min(batch_size, n), generator=generator)
+        index = batches.pop(0)
+        for group in opt.param_groups:
+            group["lr"] = lr
+        loss = loss_fn(model(inputs[index]), targets[index])
+        if not torch.isfinite(loss):
+            result.stopped_early = True
+            break
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        # Bias-corrected moving average (as in Adam) so the first values are not pulled towards 0.
+        average = smoothing * average + (1 - smoothing) * loss.item()
+        smoothed = average / (1 - smoothing ** (k + 1))
+        result.lrs.append(lr)
+        result.losses.append(loss.item())
+        result.smoothed.append(smoothed)
+        best = min(best, smoothed)
+        if smoothed > stop_factor * best:
+            result.stopped_early = True
+            break
+    model.load_state_dict(initial_state)
+    return result
