@@ -1,0 +1,720 @@
+r"""Classification losses: BCE, BCE with logits, cross-entropy, NLL and focal loss.
+
+Each function follows ``torch.nn.functional``: ``(input, target, *, ..., reduction="mean")``,
+with the same option names, meanings and defaults where torch has the loss. Losses
+take **logits** unless the name says otherwise (``bce`` takes probabilities, ``nll``
+takes log-probabilities). The logit losses run the double-softmax guard of
+:mod:`lossbook.guards` on their input.
+
+Also here: soft targets for label smoothing and *semantic* smoothing, and class-weight
+helpers for imbalanced data (inverse frequency, effective number, ``pos_weight``).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from lossbook.checks import (
+    check_floating,
+    check_nonempty,
+    check_pair,
+    check_real,
+    check_reduction,
+    check_same_dtype,
+    check_same_shape,
+    check_tensor,
+)
+from lossbook.guards import check_logits
+from lossbook.reduction import reduce_loss
+
+__all__ = [
+    "bce",
+    "bce_with_logits",
+    "cross_entropy",
+    "nll",
+    "focal_loss",
+    "label_smoothing_targets",
+    "semantic_smoothing_targets",
+    "class_counts",
+    "inverse_frequency_weights",
+    "effective_number_weights",
+    "pos_weight_from_targets",
+]
+
+# ---------------------------------------------------------------------------------------
+# validation helpers private to this module
+# ---------------------------------------------------------------------------------------
+
+
+def _check_range(name: str, tensor: torch.Tensor, low: float, high: float, hint: str = "") -> None:
+    """Require every value in ``[low, high]``; NaN fails too."""
+    values = tensor.detach()
+    if values.numel() == 0:
+        return
+    smallest, largest = torch.aminmax(values)
+    if not (smallest.item() >= low and largest.item() <= high):
+        raise ValueError(
+            f"{name} must hold values in [{low:g}, {high:g}]{hint}: "
+            f"got values from {smallest.item():.4g} to {largest.item():.4g}"
+        )
+
+
+def _check_broadcasts_to(name: str, tensor: torch.Tensor, shape: torch.Size, input_name: str = "input") -> None:
+    try:
+        broadcast = torch.broadcast_shapes(tensor.shape, shape)
+    except RuntimeError:
+        broadcast = None
+    if broadcast != shape:
+        raise ValueError(
+            f"{name} must broadcast to the shape of {input_name} {tuple(shape)}: got shape {tuple(tensor.shape)}"
+        )
+
+
+def _check_weight_tensor(name: str, weight: torch.Tensor, input: torch.Tensor) -> torch.Tensor:
+    check_floating(name, weight)
+    check_same_dtype("input", input, name, weight)
+    _check_range(name, weight, 0.0, float("inf"))
+    return weight
+
+
+def _class_layout(input: torch.Tensor) -> tuple[int, int]:
+    """Class dimension and number of classes: ``(N, C, d1, ...)`` or unbatched ``(C,)``."""
+    if input.dim() == 0:
+        raise ValueError("input must have a class dimension, shape (N, C), (N, C, d1, ...) or (C,): got shape ()")
+    class_dim = 1 if input.dim() >= 2 else 0
+    return class_dim, input.shape[class_dim]
+
+
+def _check_class_weight(weight: torch.Tensor | None, input: torch.Tensor, num_classes: int, name: str = "weight"):
+    if weight is None:
+        return None
+    check_tensor(name, weight)
+    _check_weight_tensor(name, weight, input)
+    if weight.shape != (num_classes,):
+        raise ValueError(f"{name} must have one entry per class, shape ({num_classes},): got {tuple(weight.shape)}")
+    return weight
+
+
+def _check_index_target(
+    input: torch.Tensor, target: torch.Tensor, class_dim: int, num_classes: int, ignore_index: int | None
+) -> torch.Tensor:
+    """Class-index targets: integer, input's shape without the class dimension, values in [0, C)."""
+    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
+        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
+    expected = input.shape[:class_dim] + input.shape[class_dim + 1:]
+    if target.shape != expected:
+        raise ValueError(
+            f"target must have the shape of input without its class dimension: "
+            f"expected {tuple(expected)}, got {tuple(target.shape)}"
+        )
+    target = target.long()
+    valid = target != ignore_index if ignore_index is not None else torch.ones_like(target, dtype=torch.bool)
+    in_range = (target >= 0) & (target < num_classes)
+    if not bool((in_range | ~valid).all()):
+        bad = target[valid & ~in_range]
+        ignore = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
+        raise ValueError(
+            f"target must hold class indices in [0, {num_classes - 1}]{ignore}: got {bad.min().item()}"
+            + (f" to {bad.max().item()}" if bad.numel() > 1 else "")
+        )
+    return target
+
+
+def _check_probability_target(input: torch.Tensor, target: torch.Tensor, class_dim: int) -> None:
+    """Probability targets: same shape and dtype as input, each slice a distribution over classes."""
+    check_same_shape("input", input, "target", target)
+    check_same_dtype("input", input, "target", target)
+    _check_range("target", target, 0.0, 1.0, " (probability targets)")
+    sums = target.detach().sum(dim=class_dim, dtype=torch.float32)
+    tolerance = max(1e-3, target.shape[class_dim] * torch.finfo(target.dtype).eps)
+    if not bool(((sums - 1).abs() <= tolerance).all()):
+        raise ValueError(
+            f"target rows must sum to 1 along the class dimension (probability targets): "
+            f"got sums from {sums.min().item():.4g} to {sums.max().item():.4g}"
+        )
+
+
+def _check_ignore_index(ignore_index: object) -> int:
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
+    return ignore_index
+
+
+def _check_label_smoothing(label_smoothing: object) -> float:
+    epsilon = check_real("label_smoothing", label_smoothing, minimum=0.0)
+    if epsilon > 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    return epsilon
+
+
+def _weighted_mean(total: torch.Tensor, total_weight: torch.Tensor) -> torch.Tensor:
+    # A batch whose targets are all ignored has total weight 0: return 0, not 0/0 = NaN
+    # (the safe denominator keeps the unused branch, and so the gradient, free of NaN).
+    positive = total_weight > 0
+    safe = torch.where(positive, total_weight, torch.ones_like(total_weight))
+    return torch.where(positive, total / safe, torch.zeros_like(total))
+
+
+def _class_view(vector: torch.Tensor, ndim: int, class_dim: int) -> torch.Tensor:
+    """Reshape a per-class vector (C,) to broadcast along ``class_dim`` of an ``ndim`` tensor."""
+    shape = [1] * ndim
+    shape[class_dim] = vector.shape[0]
+    return vector.view(shape)
+
+
+# ---------------------------------------------------------------------------------------
+# binary losses
+# ---------------------------------------------------------------------------------------
+
+
+def _clamped_log(probs: torch.Tensor) -> torch.Tensor:
+    """``max(log p, -100)`` as torch's BCE computes it, with a zero (not NaN) gradient where p is 0."""
+    tiny = torch.finfo(probs.dtype).tiny
+    # log(0) = -inf and its gradient is infinite; below the smallest normal number use the floor directly.
+    usable = probs >= tiny
+    log = torch.log(torch.where(usable, probs, torch.ones_like(probs)))
+    return torch.where(usable, log, torch.full_like(log, -100.0)).clamp_min(-100.0)
+
+
+def bce(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    weight: torch.Tensor | None = None,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Binary cross-entropy from **probabilities** (the output of a sigmoid).
+
+    .. math:: \ell_i = -w_i\left[y_i \log p_i + (1 - y_i)\log(1 - p_i)\right]
+
+    Each log is clamped at :math:`-100`, as torch does, so :math:`p = 0` or :math:`1`
+    gives a loss of at most 100 instead of infinity. Prefer :func:`bce_with_logits`:
+    once a sigmoid has rounded to exactly 0 or 1 the information is gone, the loss is
+    stuck at the clamp and the gradient through the sigmoid is 0 (the saturation the
+    classification chapter shows).
+
+    Args:
+        input: probabilities :math:`p \in [0, 1]`, any shape, floating point.
+        target: labels :math:`y \in [0, 1]` (hard 0/1 or soft), same shape and dtype.
+        weight: optional rescaling :math:`w`, broadcastable to ``input``.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
+
+    Matches :func:`torch.nn.functional.binary_cross_entropy`.
+
+    Example:
+        >>> bce(torch.tensor([0.9, 0.2]), torch.tensor([1.0, 0.0]), reduction="none")
+        tensor([0.1054, 0.2231])
+    """
+    check_reduction(reduction)
+    check_pair(input, target)
+    _check_range("input", input, 0.0, 1.0, " (bce takes probabilities; for logits use bce_with_logits)")
+    _check_range("target", target, 0.0, 1.0)
+    loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
+    if weight is not None:
+        check_tensor("weight", weight)
+        _check_weight_tensor("weight", weight, input)
+        _check_broadcasts_to("weight", weight, input.shape)
+        loss = loss * weight
+    return reduce_loss(loss, reduction)
+
+
+def bce_with_logits(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    weight: torch.Tensor | None = None,
+    pos_weight: torch.Tensor | None = None,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Binary cross-entropy from **logits**: sigmoid and BCE fused, numerically stable.
+
+    .. math::
+
+        \ell_i = -w_i\left[\,p_w\, y_i \log\sigma(x_i) + (1 - y_i)\log\sigma(-x_i)\right]
+
+    computed with :math:`\log\sigma(x) = -\operatorname{softplus}(-x)`, which never
+    rounds to :math:`\log 0`. Its gradient is :math:`w\,[(1-y) + p_w y]\,\sigma(x) - w\,p_w y`
+    (plain :math:`\sigma(x) - y` without weights): large whenever the prediction is
+    confidently wrong, however large :math:`|x|` is.
+
+    ``pos_weight`` :math:`p_w` multiplies the loss of positive labels; with
+    :math:`p_w = n_\text{neg}/n_\text{pos}` (see :func:`pos_weight_from_targets`) the
+    positives weigh as much in total as the negatives.
+
+    Args:
+        input: logits :math:`x`, any shape, floating point.
+        target: labels :math:`y \in [0, 1]`, same shape and dtype as ``input``.
+        weight: optional rescaling :math:`w`, broadcastable to ``input``.
+        pos_weight: optional weight of positives, one per class along the last
+            dimension: shape ``()`` or ``(C,)`` with ``C = input.shape[-1]``.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
+
+    Matches :func:`torch.nn.functional.binary_cross_entropy_with_logits`. Warns (see
+    :mod:`lossbook.guards`) when ``input`` looks like sigmoid outputs.
+
+    Example:
+        >>> bce_with_logits(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]), reduction="none")
+        tensor([0.1269, 0.3133])
+    """
+    check_reduction(reduction)
+    check_pair(input, target)
+    _check_range("target", target, 0.0, 1.0)
+    check_logits(input, loss="bce_with_logits", class_dim=None)
+    # logsigmoid is computed as -softplus(-x): finite for any finite x (log(sigmoid(x)) is -inf below about -88).
+    positive_term = target * F.logsigmoid(input)
+    if pos_weight is not None:
+        check_tensor("pos_weight", pos_weight)
+        _check_weight_tensor("pos_weight", pos_weight, input)
+        if pos_weight.dim() > 1 or (pos_weight.dim() == 1 and pos_weight.shape[0] not in (1, input.shape[-1])):
+            raise ValueError(
+                f"pos_weight must have shape () or (C,) with C = input.shape[-1] = {input.shape[-1]}: "
+                f"got {tuple(pos_weight.shape)}"
+            )
+        positive_term = pos_weight * positive_term
+    loss = -(positive_term + (1 - target) * F.logsigmoid(-input))
+    if weight is not None:
+        check_tensor("weight", weight)
+        _check_weight_tensor("weight", weight, input)
+        _check_broadcasts_to("weight", weight, input.shape)
+        loss = loss * weight
+    return reduce_loss(loss, reduction)
+
+
+# ---------------------------------------------------------------------------------------
+# multiclass losses
+# ---------------------------------------------------------------------------------------
+
+
+def cross_entropy(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    weight: torch.Tensor | None = None,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Cross-entropy from **logits**: ``log_softmax`` and the negative log-likelihood fused.
+
+    With class-index targets :math:`y_n`, class weights :math:`w_c`, :math:`C` classes
+    and label smoothing :math:`\varepsilon`:
+
+    .. math::
+
+        \ell_n = (1-\varepsilon)\, w_{y_n}\left(-\log p_{n,y_n}\right)
+                 + \frac{\varepsilon}{C}\sum_{c=1}^{C} w_c\left(-\log p_{n,c}\right),
+        \qquad p_{n,c} = \operatorname{softmax}(x_n)_c
+
+    and ``"mean"`` divides :math:`\sum_n \ell_n` by :math:`\sum_n w_{y_n}` over the
+    targets that are not ``ignore_index``. With probability targets :math:`q_{n,c}`:
+    :math:`\ell_n = -\sum_c w_c\,\tilde q_{n,c}\log p_{n,c}` with
+    :math:`\tilde q = (1-\varepsilon)q + \varepsilon/C`, and ``"mean"`` divides by the
+    number of rows.
+
+    ``log_softmax`` subtracts the row maximum before exponentiating, so logits of any
+    size give finite values; its gradient is :math:`p - q`.
+
+    Args:
+        input: logits, shape :math:`(N, C)`, :math:`(N, C, d_1, \dots)` or :math:`(C,)`.
+        target: class indices (integer, shape of ``input`` without the class dimension),
+            or class probabilities (floating, same shape and dtype as ``input``, each
+            slice along the class dimension summing to 1).
+        weight: optional per-class weights, shape :math:`(C,)`, same dtype as ``input``.
+        ignore_index: class-index targets equal to this contribute nothing (and do not
+            count in the mean). Not supported with probability targets.
+        label_smoothing: :math:`\varepsilon \in [0, 1]`.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        Output: scalar, or the shape of ``input`` without the class dimension for ``"none"``.
+
+    Matches :func:`torch.nn.functional.cross_entropy`, except that a batch whose targets
+    are *all* ``ignore_index`` gives 0 (torch: NaN). Warns (see :mod:`lossbook.guards`)
+    when ``input`` looks like softmax outputs.
+
+    Example:
+        >>> logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+        >>> cross_entropy(logits, torch.tensor([0, 1]), reduction="none")
+        tensor([0.1698, 0.5514])
+    """
+    check_reduction(reduction)
+    check_floating("input", input)
+    check_tensor("target", target)
+    check_nonempty("input", input)
+    ignore_index = _check_ignore_index(ignore_index)
+    epsilon = _check_label_smoothing(label_smoothing)
+    class_dim, num_classes = _class_layout(input)
+    weight = _check_class_weight(weight, input, num_classes)
+    check_logits(input, loss="cross_entropy", class_dim=class_dim)
+    # log_softmax subtracts the row max first: exp never overflows, log never sees 0.
+    log_probs = torch.log_softmax(input, dim=class_dim)
+
+    if target.is_floating_point():
+        if ignore_index != -100:
+            raise ValueError(
+                f"ignore_index is not supported with probability targets, got ignore_index={ignore_index}; "
+                "give ignored rows zero weight instead"
+            )
+        _check_probability_target(input, target, class_dim)
+        smoothed = (1 - epsilon) * target + epsilon / num_classes if epsilon > 0 else target
+        weighted = log_probs if weight is None else log_probs * _class_view(weight, input.dim(), class_dim)
+        return reduce_loss(-(smoothed * weighted).sum(dim=class_dim), reduction)
+
+    target = _check_index_target(input, target, class_dim, num_classes, ignore_index)
+    valid = target != ignore_index
+    safe_target = torch.where(valid, target, torch.zeros_like(target))
+    picked = log_probs.gather(class_dim, safe_target.unsqueeze(class_dim)).squeeze(class_dim)
+    if weight is None:
+        target_weight = valid.to(input.dtype)
+        smooth = -log_probs.sum(dim=class_dim)
+    else:
+        target_weight = weight[safe_target] * valid
+        smooth = -(log_probs * _class_view(weight, input.dim(), class_dim)).sum(dim=class_dim)
+    loss = (1 - epsilon) * target_weight * (-picked)
+    if epsilon > 0:
+        loss = loss + (epsilon / num_classes) * smooth
+    loss = torch.where(valid, loss, torch.zeros_like(loss))
+    if reduction == "mean":
+        return _weighted_mean(loss.sum(), target_weight.sum())
+    return reduce_loss(loss, reduction)
+
+
+def nll(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    weight: torch.Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Negative log-likelihood of **log-probabilities** (the output of ``log_softmax``).
+
+    .. math:: \ell_n = -w_{y_n}\, z_{n, y_n}, \qquad z = \log p
+
+    ``"mean"`` divides by :math:`\sum_n w_{y_n}` over targets that are not
+    ``ignore_index``. ``nll(log_softmax(x), y) == cross_entropy(x, y)``: cross-entropy is
+    exactly this loss after a ``log_softmax``. (``nll`` does *not* take probabilities:
+    pass ``log_softmax`` outputs, never ``softmax`` outputs.)
+
+    Args:
+        input: log-probabilities, shape :math:`(N, C)`, :math:`(N, C, d_1, \dots)` or :math:`(C,)`.
+        target: class indices, integer, shape of ``input`` without the class dimension.
+        weight: optional per-class weights, shape :math:`(C,)`, same dtype as ``input``.
+        ignore_index: targets equal to this contribute nothing (and do not count in the mean).
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        Output: scalar, or the shape of ``target`` for ``"none"``.
+
+    Matches :func:`torch.nn.functional.nll_loss`, except that a batch whose targets are
+    all ``ignore_index`` gives 0 (torch: NaN). Warns (see :mod:`lossbook.guards`) when
+    ``input`` looks like probabilities.
+
+    Example:
+        >>> log_probs = torch.log(torch.tensor([[0.7, 0.2, 0.1]]))
+        >>> nll(log_probs, torch.tensor([0]))
+        tensor(0.3567)
+    """
+    check_reduction(reduction)
+    check_floating("input", input)
+    check_tensor("target", target)
+    check_nonempty("input", input)
+    ignore_index = _check_ignore_index(ignore_index)
+    class_dim, num_classes = _class_layout(input)
+    weight = _check_class_weight(weight, input, num_classes)
+    check_logits(input, loss="nll", class_dim=class_dim)
+    target = _check_index_target(input, target, class_dim, num_classes, ignore_index)
+    valid = target != ignore_index
+    safe_target = torch.where(valid, target, torch.zeros_like(target))
+    picked = input.gather(class_dim, safe_target.unsqueeze(class_dim)).squeeze(class_dim)
+    target_weight = valid.to(input.dtype) if weight is None else weight[safe_target] * valid
+    # where(), not a multiplication by the mask: an ignored row may hold -inf log-probabilities.
+    loss = torch.where(valid, -picked * target_weight, torch.zeros_like(picked))
+    if reduction == "mean":
+        return _weighted_mean(loss.sum(), target_weight.sum())
+    return reduce_loss(loss, reduction)
+
+
+def focal_loss(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    gamma: float = 2.0,
+    alpha: float | torch.Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Focal loss: cross-entropy scaled down on examples the model already gets right.
+
+    .. math:: \ell = -\alpha_t\,(1 - p_t)^{\gamma}\log p_t
+
+    where :math:`p_t` is the predicted probability of the true label. With
+    :math:`\gamma = 0` and no :math:`\alpha` it is cross-entropy; larger :math:`\gamma`
+    shrinks the loss of easy examples (:math:`p_t \to 1`) so the hard ones dominate.
+    Lin et al. (2017), *Focal Loss for Dense Object Detection*.
+
+    Two modes, chosen by the target:
+
+    * **binary / multi-label (sigmoid)** — ``target`` is floating point with the shape
+      of ``input``: :math:`p = \sigma(x)`, :math:`p_t = p\,y + (1-p)(1-y)`,
+      :math:`\alpha_t = \alpha y + (1-\alpha)(1-y)` for a float ``alpha`` in
+      :math:`[0, 1]`. Equal to ``torchvision.ops.sigmoid_focal_loss`` (whose default is
+      ``alpha=0.25``; here the default ``None`` means no :math:`\alpha` weighting).
+    * **multiclass (softmax)** — ``target`` holds class indices: :math:`p = \operatorname{softmax}(x)`,
+      :math:`\alpha_t = \alpha_{y}` for a per-class tensor ``alpha`` of shape :math:`(C,)`.
+      ``"mean"`` averages over the targets that are not ``ignore_index`` (it is *not*
+      normalised by :math:`\sum \alpha_y` the way ``cross_entropy`` normalises by its weights).
+
+    :math:`\log p_t` comes from ``logsigmoid``/``log_softmax`` and :math:`1 - p_t` from
+    ``sigmoid(-x)``/``expm1`` (no cancellation), so :math:`|x| \ge 100` stays finite.
+
+    Args:
+        input: logits, any shape (binary) or :math:`(N, C, \dots)` / :math:`(C,)` (multiclass).
+        target: labels in :math:`[0, 1]` (binary) or class indices (multiclass).
+        gamma: focusing parameter :math:`\gamma \ge 0` (default 2).
+        alpha: binary: a float in :math:`[0, 1]`, the weight of positives; multiclass:
+            per-class weights, shape :math:`(C,)`. ``None`` (default): no weighting.
+        ignore_index: multiclass only, as in :func:`cross_entropy`.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        Output: scalar, or the shape of ``target`` for ``"none"``.
+
+    Example:
+        >>> logits = torch.tensor([3.0, -3.0, 0.0])
+        >>> focal_loss(logits, torch.tensor([1.0, 1.0, 1.0]), gamma=2.0, reduction="none")
+        tensor([1.0928e-04, 2.7663e+00, 1.7329e-01])
+    """
+    check_reduction(reduction)
+    check_floating("input", input)
+    check_tensor("target", target)
+    check_nonempty("input", input)
+    gamma = check_real("gamma", gamma, minimum=0.0)
+    tiny = torch.finfo(input.dtype).tiny
+
+    if target.is_floating_point():
+        check_pair(input, target)
+        _check_range("target", target, 0.0, 1.0)
+        if alpha is not None:
+            alpha = check_real("alpha", alpha, minimum=0.0)
+            if alpha > 1.0:
+                raise ValueError(f"alpha must be in [0, 1] for binary focal loss, got {alpha!r}")
+        check_logits(input, loss="focal_loss", class_dim=None)
+        log_p_t_terms = target * F.logsigmoid(input) + (1 - target) * F.logsigmoid(-input)
+        # 1 - p_t as a sum of two sigmoids: exact even where p_t rounds to 1.
+        one_minus_p_t = target * torch.sigmoid(-input) + (1 - target) * torch.sigmoid(input)
+        # clamp_min(tiny): d/du u^gamma is infinite at u = 0 for gamma < 1; the clamp keeps the gradient at 0.
+        loss = -one_minus_p_t.clamp_min(tiny).pow(gamma) * log_p_t_terms
+        if alpha is not None:
+            loss = (alpha * target + (1 - alpha) * (1 - target)) * loss
+        return reduce_loss(loss, reduction)
+
+    ignore_index = _check_ignore_index(ignore_index)
+    class_dim, num_classes = _class_layout(input)
+    if alpha is not None and not isinstance(alpha, torch.Tensor):
+        raise TypeError(
+            f"alpha must be a per-class tensor of shape ({num_classes},) for class-index targets, "
+            f"got {type(alpha).__name__}"
+        )
+    alpha = _check_class_weight(alpha, input, num_classes, name="alpha")
+    check_logits(input, loss="focal_loss", class_dim=class_dim)
+    target = _check_index_target(input, target, class_dim, num_classes, ignore_index)
+    valid = target != ignore_index
+    safe_target = torch.where(valid, target, torch.zeros_like(target))
+    log_p_t = torch.log_softmax(input, dim=class_dim).gather(class_dim, safe_target.unsqueeze(class_dim))
+    log_p_t = log_p_t.squeeze(class_dim)
+    # 1 - p_t = -expm1(log p_t): no cancellation when p_t is close to 1.
+    one_minus_p_t = -torch.expm1(log_p_t)
+    loss = -one_minus_p_t.clamp_min(tiny).pow(gamma) * log_p_t
+    if alpha is not None:
+        loss = alpha[safe_target] * loss
+    loss = torch.where(valid, loss, torch.zeros_like(loss))
+    if reduction == "mean":
+        return _weighted_mean(loss.sum(), valid.sum().to(loss.dtype))
+    return reduce_loss(loss, reduction)
+
+
+# ---------------------------------------------------------------------------------------
+# soft targets
+# ---------------------------------------------------------------------------------------
+
+
+def _one_hot(target: torch.Tensor, num_classes: int, dtype: torch.dtype) -> torch.Tensor:
+    """One-hot with the class dimension where ``cross_entropy`` expects it (dim 1, or 0 unbatched)."""
+    one_hot = F.one_hot(target, num_classes).to(dtype)
+    return one_hot.movedim(-1, 1) if target.dim() >= 1 else one_hot
+
+
+def _check_classes(target: object, num_classes: object) -> tuple[torch.Tensor, int]:
+    check_tensor("target", target)
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
+    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
+        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
+    target = target.long()
+    if target.numel() and not bool(((target >= 0) & (target < num_classes)).all()):
+        raise ValueError(
+            f"target must hold class indices in [0, {num_classes - 1}]: "
+            f"got values from {target.min().item()} to {target.max().item()}"
+        )
+    return target, num_classes
+
+
+def label_smoothing_targets(
+    target: torch.Tensor, num_classes: int, epsilon: float, *, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
+    r"""Label-smoothed target distributions: :math:`q = (1-\varepsilon)\,\mathrm{onehot}(y) + \varepsilon / C`.
+
+    ``cross_entropy(x, label_smoothing_targets(y, C, eps))`` equals
+    ``cross_entropy(x, y, label_smoothing=eps)``. Szegedy et al. (2016).
+
+    Args:
+        target: class indices, integer, shape :math:`(N,)`, :math:`(N, d_1, \dots)` or ``()``.
+        num_classes: :math:`C`.
+        epsilon: smoothing mass :math:`\varepsilon \in [0, 1]`.
+        dtype: floating dtype of the result.
+
+    Shape:
+        Output: :math:`(N, C, d_1, \dots)` (class dimension second, as ``cross_entropy``
+        expects), or :math:`(C,)` for a scalar target.
+
+    Example:
+        >>> label_smoothing_targets(torch.tensor([0]), 3, 0.3)
+        tensor([[0.8000, 0.1000, 0.1000]])
+    """
+    target, num_classes = _check_classes(target, num_classes)
+    epsilon = _check_label_smoothing(epsilon)
+    return (1 - epsilon) * _one_hot(target, num_classes, dtype) + epsilon / num_classes
+
+
+def semantic_smoothing_targets(target: torch.Tensor, similarity: torch.Tensor, epsilon: float) -> torch.Tensor:
+    r"""Soft targets that give the smoothing mass to *similar* classes.
+
+    .. math:: q_c = (1-\varepsilon)\,[c = y] + \varepsilon\,\frac{S_{y,c}}{\sum_{c'} S_{y,c'}}
+
+    Label smoothing spreads :math:`\varepsilon` evenly; *semantic smoothing* spreads it
+    in proportion to a class-similarity row :math:`S_{y,\cdot}`, so a cat image teaches
+    "a bit tiger" rather than "a bit truck" (seed 000). With :math:`S` all ones this is
+    exactly label smoothing; with :math:`S = I` it is the one-hot target.
+
+    Args:
+        target: class indices, integer, shape :math:`(N,)`, :math:`(N, d_1, \dots)` or ``()``.
+        similarity: :math:`S`, shape :math:`(C, C)`, floating, non-negative, finite, every
+            row with a positive sum. Row :math:`y` is used for true class :math:`y`; the
+            diagonal may be 0 (all smoothing mass to other classes).
+        epsilon: smoothing mass :math:`\varepsilon \in [0, 1]`.
+
+    Shape:
+        Output: :math:`(N, C, d_1, \dots)`, or :math:`(C,)` for a scalar target; dtype of ``similarity``.
+
+    Example:
+        >>> similarity = torch.tensor([[0.0, 4.0, 1.0], [4.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
+        >>> semantic_smoothing_targets(torch.tensor([0]), similarity, 0.25)
+        tensor([[0.7500, 0.2000, 0.0500]])
+    """
+    check_floating("similarity", similarity)
+    if similarity.dim() != 2 or similarity.shape[0] != similarity.shape[1]:
+        raise ValueError(f"similarity must be a square (C, C) matrix, got shape {tuple(similarity.shape)}")
+    _check_range("similarity", similarity, 0.0, float("inf"))
+    row_sums = similarity.sum(dim=1)
+    if not bool((row_sums > 0).all()):
+        empty = torch.nonzero(row_sums <= 0).flatten().tolist()
+        raise ValueError(f"similarity rows must have a positive sum: rows {empty} sum to 0")
+    target, num_classes = _check_classes(target, similarity.shape[0])
+    epsilon = _check_label_smoothing(epsilon)
+    neighbours = (similarity / row_sums[:, None])[target]
+    if target.dim() >= 1:
+        neighbours = neighbours.movedim(-1, 1)
+    return (1 - epsilon) * _one_hot(target, num_classes, similarity.dtype) + epsilon * neighbours
+
+
+# ---------------------------------------------------------------------------------------
+# class weights for imbalanced data
+# ---------------------------------------------------------------------------------------
+
+
+def class_counts(target: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """How many examples of each class: ``torch.bincount`` with a checked range.
+
+    Example:
+        >>> class_counts(torch.tensor([0, 0, 0, 2]), 3)
+        tensor([3, 0, 1])
+    """
+    target, num_classes = _check_classes(target, num_classes)
+    return torch.bincount(target.flatten(), minlength=num_classes)
+
+
+def _counts_without_gaps(target: torch.Tensor, num_classes: int) -> torch.Tensor:
+    counts = class_counts(target, num_classes)
+    missing = torch.nonzero(counts == 0).flatten().tolist()
+    if missing:
+        raise ValueError(f"target has no examples of classes {missing}; their weights would be infinite")
+    return counts
+
+
+def inverse_frequency_weights(
+    target: torch.Tensor, num_classes: int, *, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
+    r"""Per-class weights :math:`w_c = N / (C\, n_c)`: rare classes weigh more.
+
+    Each class then carries the same total weight :math:`N/C`; a balanced data set gets
+    all ones. The same as scikit-learn's ``compute_class_weight("balanced", ...)``.
+    Pass the result as ``weight`` to :func:`cross_entropy`.
+
+    Example:
+        >>> inverse_frequency_weights(torch.tensor([0, 0, 0, 1]), 2)
+        tensor([0.6667, 2.0000])
+    """
+    counts = _counts_without_gaps(target, num_classes).to(dtype)
+    return counts.sum() / (num_classes * counts)
+
+
+def effective_number_weights(
+    target: torch.Tensor, num_classes: int, *, beta: float = 0.999, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
+    r"""Class-balanced weights from the *effective number* of examples (Cui et al., 2019).
+
+    .. math:: w_c \propto \frac{1 - \beta}{1 - \beta^{n_c}}, \qquad \sum_c w_c = C
+
+    :math:`\beta = 0` gives equal weights, :math:`\beta \to 1` tends to inverse
+    frequency; in between, extra examples of a class count less and less.
+
+    Example:
+        >>> effective_number_weights(torch.tensor([0] * 9 + [1]), 2, beta=0.9)
+        tensor([0.2807, 1.7193])
+    """
+    counts = _counts_without_gaps(target, num_classes).to(torch.float64)
+    beta = check_real("beta", beta, minimum=0.0)
+    if beta >= 1.0:
+        raise ValueError(f"beta must be in [0, 1), got {beta!r}")
+    effective_number = (1.0 - beta**counts) / (1.0 - beta)
+    weights = 1.0 / effective_number
+    return (weights * num_classes / weights.sum()).to(dtype)
+
+
+def pos_weight_from_targets(target: torch.Tensor) -> torch.Tensor:
+    r"""``pos_weight`` for :func:`bce_with_logits`: :math:`n_\text{neg} / n_\text{pos}` per column.
+
+    For binary targets of shape :math:`(N,)` the result is a scalar tensor; for
+    multi-label targets :math:`(N, C)` it has shape :math:`(C,)`.
+
+    Example:
+        >>> pos_weight_from_targets(torch.tensor([1.0, 0.0, 0.0, 0.0]))
+        tensor(3.)
+    """
+    check_floating("target", target)
+    check_nonempty("target", target)
+    if target.dim() > 2:
+        raise ValueError(f"target must have shape (N,) or (N, C), got {tuple(target.shape)}")
+    _check_range("target", target, 0.0, 1.0)
+    positives = target.sum(dim=0)
+    if not bool((positives > 0).all()):
+        raise ValueError("target has a column without positive labels; its pos_weight would be infinite")
+    return (target.shape[0] - positives) / positives

@@ -1,0 +1,592 @@
+"""Classification losses against torch.nn.functional, closed forms and hand computations."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.utils.class_weight import compute_class_weight
+
+from lossbook.guards import guard_mode
+from lossbook.losses import (
+    bce,
+    bce_with_logits,
+    class_counts,
+    cross_entropy,
+    effective_number_weights,
+    focal_loss,
+    inverse_frequency_weights,
+    label_smoothing_targets,
+    nll,
+    pos_weight_from_targets,
+    semantic_smoothing_targets,
+)
+
+REDUCTIONS = ["mean", "sum", "none"]
+
+shapes = st.lists(st.integers(min_value=1, max_value=5), min_size=1, max_size=3).map(tuple)
+
+
+def value_and_grad(loss_fn, input, target, **kwargs):
+    """Loss value and the gradient with respect to ``input`` (and a float target, when it is one)."""
+    input = input.clone().requires_grad_(True)
+    target = target.clone()
+    if target.is_floating_point():
+        target.requires_grad_(True)
+    value = loss_fn(input, target, **kwargs)
+    value.backward(torch.ones_like(value))
+    grads = (input.grad,) + ((target.grad,) if target.is_floating_point() else ())
+    return (value.detach(), *grads)
+
+
+def assert_same(got, want, **tolerances):
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, **tolerances)
+
+
+def torchvision_sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0):
+    """torchvision.ops.sigmoid_focal_loss (reduction="none"), written out as its source does.
+
+    torchvision is not installed in this environment, so its formula is the reference:
+    p = sigmoid(x); ce = BCE-with-logits; p_t = p y + (1 - p)(1 - y);
+    loss = ce (1 - p_t)^gamma; alpha_t = alpha y + (1 - alpha)(1 - y) when alpha >= 0.
+    """
+    p = torch.sigmoid(inputs)
+    ce_loss = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce_loss * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        alpha_t = alpha * targets + (1 - alpha) * (1 - targets)
+        loss = alpha_t * loss
+    return loss
+
+
+# --- binary cross-entropy ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("with_weight", [False, True])
+@settings(max_examples=25, deadline=None)
+@given(shape=shapes, seed=st.integers(0, 2**16))
+def test_bce_matches_torch_in_value_and_gradient(reduction, with_weight, shape, seed):
+    generator = torch.Generator().manual_seed(seed)
+    probs = torch.rand(shape, generator=generator, dtype=torch.float64) * 0.98 + 0.01
+    target = torch.rand(shape, generator=generator, dtype=torch.float64)
+    kwargs = {"reduction": reduction}
+    if with_weight:
+        kwargs["weight"] = torch.rand(shape[-1:], generator=generator, dtype=torch.float64)
+    got = value_and_grad(bce, probs, target, **kwargs)
+    want = value_and_grad(F.binary_cross_entropy, probs, target, **kwargs)
+    assert_same(got, want)
+
+
+def test_bce_caps_the_loss_at_100_like_torch_and_keeps_the_gradient_finite():
+    probs = torch.tensor([0.0, 1.0, 0.0, 1.0], requires_grad=True)
+    target = torch.tensor([1.0, 0.0, 0.0, 1.0])
+    loss = bce(probs, target, reduction="none")
+    torch.testing.assert_close(loss.detach(), F.binary_cross_entropy(probs.detach(), target, reduction="none"))
+    torch.testing.assert_close(loss.detach(), torch.tensor([100.0, 100.0, 0.0, 0.0]))
+    loss.sum().backward()
+    assert torch.isfinite(probs.grad).all()
+
+
+def test_bce_by_hand():
+    # -log 0.9 and -log(1 - 0.2)
+    values = bce(torch.tensor([0.9, 0.2]), torch.tensor([1.0, 0.0]), reduction="none")
+    torch.testing.assert_close(values, torch.tensor([-math.log(0.9), -math.log(0.8)]))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", ["plain", "pos_weight", "weight", "both"])
+@settings(max_examples=25, deadline=None)
+@given(shape=shapes, seed=st.integers(0, 2**16), scale=st.sampled_from([0.1, 1.0, 10.0]))
+def test_bce_with_logits_matches_torch_in_value_and_gradient(reduction, options, shape, seed, scale):
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(shape, generator=generator, dtype=torch.float64) * scale
+    target = torch.randint(0, 2, shape, generator=generator).double()
+    kwargs = {"reduction": reduction}
+    if options in ("pos_weight", "both"):
+        kwargs["pos_weight"] = torch.rand(shape[-1:], generator=generator, dtype=torch.float64) * 5
+    if options in ("weight", "both"):
+        kwargs["weight"] = torch.rand(shape, generator=generator, dtype=torch.float64)
+    got = value_and_grad(bce_with_logits, logits, target, **kwargs)
+    want = value_and_grad(F.binary_cross_entropy_with_logits, logits, target, **kwargs)
+    assert_same(got, want)
+
+
+def test_bce_with_logits_gradient_is_sigmoid_minus_target():
+    logits = torch.linspace(-30, 30, 13, dtype=torch.float64, requires_grad=True)
+    target = (torch.arange(13) % 2).double()
+    bce_with_logits(logits, target, reduction="sum").backward()
+    torch.testing.assert_close(logits.grad, torch.sigmoid(logits.detach()) - target)
+
+
+def test_bce_with_logits_equals_bce_of_the_sigmoid_where_the_sigmoid_does_not_round():
+    logits = torch.linspace(-8, 8, 17, dtype=torch.float64)
+    target = torch.rand(17, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    torch.testing.assert_close(bce_with_logits(logits, target), bce(torch.sigmoid(logits), target))
+
+
+def test_sigmoid_then_bce_saturates_at_a_confident_wrong_prediction_but_bce_with_logits_does_not():
+    # float32: sigmoid(20) rounds to exactly 1, so sigmoid -> bce has no gradient left; the fused loss has sigma - y = 1.
+    logit = torch.tensor([20.0], requires_grad=True)
+    target = torch.tensor([0.0])
+    bce(torch.sigmoid(logit), target).backward()
+    assert logit.grad.item() == 0.0
+    logit.grad = None
+    value = bce_with_logits(logit, target)
+    value.backward()
+    assert logit.grad.item() == pytest.approx(1.0)
+    assert value.item() == pytest.approx(20.0, rel=1e-6)
+
+
+def test_pos_weight_from_targets_is_negatives_over_positives():
+    target = torch.tensor([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    torch.testing.assert_close(pos_weight_from_targets(target), torch.tensor([3.0, 1.0]))
+    torch.testing.assert_close(pos_weight_from_targets(torch.tensor([1.0, 0.0, 0.0, 0.0, 0.0])), torch.tensor(4.0))
+
+
+def test_pos_weight_balances_the_total_weight_of_positives_and_negatives():
+    target = (torch.rand(1000, generator=torch.Generator().manual_seed(1)) < 0.1).float()
+    pos_weight = pos_weight_from_targets(target)
+    torch.testing.assert_close(pos_weight * target.sum(), (1 - target).sum())
+
+
+# --- cross-entropy and NLL --------------------------------------------------------------
+
+CE_OPTIONS = [
+    {},
+    {"weight": True},
+    {"ignore_index": 1},
+    {"label_smoothing": 0.1},
+    {"weight": True, "ignore_index": 2, "label_smoothing": 0.2},
+    {"weight": True, "label_smoothing": 0.3},
+]
+
+
+def class_weight(num_classes, generator):
+    return torch.rand(num_classes, generator=generator, dtype=torch.float64) + 0.1
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", CE_OPTIONS, ids=str)
+@settings(max_examples=20, deadline=None)
+@given(
+    batch=st.integers(1, 6),
+    num_classes=st.integers(3, 6),
+    extra=st.lists(st.integers(1, 3), max_size=2),
+    seed=st.integers(0, 2**16),
+    scale=st.sampled_from([0.1, 1.0, 20.0]),
+)
+def test_cross_entropy_with_class_indices_matches_torch(reduction, options, batch, num_classes, extra, seed, scale):
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn((batch, num_classes, *extra), generator=generator, dtype=torch.float64) * scale
+    target = torch.randint(0, num_classes, (batch, *extra), generator=generator)
+    kwargs = {"reduction": reduction, **options}
+    if kwargs.get("weight"):
+        kwargs["weight"] = class_weight(num_classes, generator)
+    if "ignore_index" in kwargs:
+        target[0] = kwargs["ignore_index"]  # at least one ignored, and make sure not all are
+        target.view(-1)[-1] = (kwargs["ignore_index"] + 1) % num_classes
+    got = value_and_grad(cross_entropy, logits, target, **kwargs)
+    want = value_and_grad(F.cross_entropy, logits, target, **kwargs)
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", [{}, {"weight": True}, {"label_smoothing": 0.15}, {"weight": True, "label_smoothing": 0.3}], ids=str)
+@settings(max_examples=20, deadline=None)
+@given(batch=st.integers(1, 6), num_classes=st.integers(2, 6), extra=st.lists(st.integers(1, 3), max_size=1), seed=st.integers(0, 2**16))
+def test_cross_entropy_with_probability_targets_matches_torch(reduction, options, batch, num_classes, extra, seed):
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn((batch, num_classes, *extra), generator=generator, dtype=torch.float64) * 3
+    target = torch.softmax(torch.randn((batch, num_classes, *extra), generator=generator, dtype=torch.float64), dim=1)
+    kwargs = {"reduction": reduction, **options}
+    if kwargs.get("weight"):
+        kwargs["weight"] = class_weight(num_classes, generator)
+    got = value_and_grad(cross_entropy, logits, target, **kwargs)
+    want = value_and_grad(F.cross_entropy, logits, target, **kwargs)
+    assert_same(got, want)
+
+
+def test_cross_entropy_on_an_unbatched_row_matches_torch():
+    logits = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    target = torch.tensor(2)
+    assert_same(value_and_grad(cross_entropy, logits, target), value_and_grad(F.cross_entropy, logits, target))
+
+
+def test_cross_entropy_by_hand():
+    logits = torch.tensor([[2.0, 0.0, -1.0]])
+    expected = -(2.0 - math.log(math.exp(2.0) + 1.0 + math.exp(-1.0)))
+    assert cross_entropy(logits, torch.tensor([0])).item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_cross_entropy_gradient_is_softmax_minus_one_hot():
+    logits = torch.randn(5, 4, generator=torch.Generator().manual_seed(0), dtype=torch.float64, requires_grad=True)
+    target = torch.tensor([0, 3, 1, 1, 2])
+    cross_entropy(logits, target, reduction="sum").backward()
+    torch.testing.assert_close(logits.grad, torch.softmax(logits.detach(), 1) - F.one_hot(target, 4).double())
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", [{}, {"weight": True}, {"ignore_index": 0}, {"weight": True, "ignore_index": 2}], ids=str)
+@settings(max_examples=20, deadline=None)
+@given(batch=st.integers(2, 6), num_classes=st.integers(3, 6), extra=st.lists(st.integers(1, 3), max_size=2), seed=st.integers(0, 2**16))
+def test_nll_matches_torch_nll_loss(reduction, options, batch, num_classes, extra, seed):
+    generator = torch.Generator().manual_seed(seed)
+    log_probs = torch.log_softmax(torch.randn((batch, num_classes, *extra), generator=generator, dtype=torch.float64), 1)
+    target = torch.randint(0, num_classes, (batch, *extra), generator=generator)
+    kwargs = {"reduction": reduction, **options}
+    if kwargs.get("weight"):
+        kwargs["weight"] = class_weight(num_classes, generator)
+    if "ignore_index" in kwargs:
+        target[0] = kwargs["ignore_index"]
+        target[-1] = (kwargs["ignore_index"] + 1) % num_classes
+    got = value_and_grad(nll, log_probs, target, **kwargs)
+    want = value_and_grad(F.nll_loss, log_probs, target, **kwargs)
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("with_weight", [False, True])
+@settings(max_examples=30, deadline=None)
+@given(batch=st.integers(1, 8), num_classes=st.integers(2, 8), seed=st.integers(0, 2**16))
+def test_log_softmax_then_nll_is_cross_entropy_in_value_and_gradient(with_weight, batch, num_classes, seed):
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(batch, num_classes, generator=generator, dtype=torch.float64) * 4
+    target = torch.randint(0, num_classes, (batch,), generator=generator)
+    weight = class_weight(num_classes, generator) if with_weight else None
+    got = value_and_grad(lambda x, y: nll(torch.log_softmax(x, dim=1), y, weight=weight), logits, target)
+    want = value_and_grad(lambda x, y: cross_entropy(x, y, weight=weight), logits, target)
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("loss_fn", [cross_entropy, nll, focal_loss])
+def test_a_batch_with_every_target_ignored_gives_zero_and_a_zero_gradient_not_nan(loss_fn):
+    input = torch.log_softmax(torch.randn(3, 4), 1).requires_grad_(True)
+    value = loss_fn(input, torch.full((3,), -100))
+    value.backward()
+    assert value.item() == 0.0
+    assert torch.equal(input.grad, torch.zeros(3, 4))
+
+
+# --- focal loss -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@settings(max_examples=25, deadline=None)
+@given(shape=shapes, seed=st.integers(0, 2**16))
+def test_binary_focal_with_gamma_zero_is_bce_with_logits(reduction, shape, seed):
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(shape, generator=generator, dtype=torch.float64) * 3
+    target = torch.rand(shape, generator=generator, dtype=torch.float64)
+    got = value_and_grad(focal_loss, logits, target, gamma=0.0, reduction=reduction)
+    want = value_and_grad(bce_with_logits, logits, target, reduction=reduction)
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("alpha", [0.25, 0.5, 0.9])
+def test_binary_focal_with_gamma_zero_and_alpha_is_alpha_weighted_bce(alpha):
+    generator = torch.Generator().manual_seed(3)
+    logits = torch.randn(50, generator=generator, dtype=torch.float64) * 3
+    target = torch.randint(0, 2, (50,), generator=generator).double()
+    alpha_t = alpha * target + (1 - alpha) * (1 - target)
+    want = value_and_grad(lambda x, y: bce_with_logits(x, y, weight=alpha_t, reduction="sum"), logits, target)
+    got = value_and_grad(lambda x, y: focal_loss(x, y, gamma=0.0, alpha=alpha, reduction="sum"), logits, target)
+    assert_same(got[:2], want[:2])  # value and input gradient (the reference's alpha_t is a constant in the target)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=shapes, seed=st.integers(0, 2**16), scale=st.sampled_from([0.5, 3.0, 15.0]))
+def test_binary_focal_equals_torchvision_sigmoid_focal_loss(shape, seed, scale):
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(shape, generator=generator, dtype=torch.float64) * scale
+    target = torch.randint(0, 2, shape, generator=generator).double()
+    got = value_and_grad(focal_loss, logits, target, gamma=2.0, alpha=0.25, reduction="none")
+    want = value_and_grad(torchvision_sigmoid_focal_loss, logits, target)
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@settings(max_examples=20, deadline=None)
+@given(batch=st.integers(1, 8), num_classes=st.integers(2, 6), seed=st.integers(0, 2**16))
+def test_multiclass_focal_with_gamma_zero_is_cross_entropy(reduction, batch, num_classes, seed):
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(batch, num_classes, generator=generator, dtype=torch.float64) * 3
+    target = torch.randint(0, num_classes, (batch,), generator=generator)
+    got = value_and_grad(focal_loss, logits, target, gamma=0.0, reduction=reduction)
+    want = value_and_grad(F.cross_entropy, logits, target, reduction=reduction)
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "none"])
+def test_multiclass_focal_with_gamma_zero_and_alpha_is_class_weighted_cross_entropy(reduction):
+    generator = torch.Generator().manual_seed(4)
+    logits = torch.randn(20, 5, generator=generator, dtype=torch.float64)
+    target = torch.randint(0, 5, (20,), generator=generator)
+    alpha = torch.tensor([0.1, 0.2, 0.3, 0.9, 2.0], dtype=torch.float64)
+    got = value_and_grad(focal_loss, logits, target, gamma=0.0, alpha=alpha, reduction=reduction)
+    want = value_and_grad(F.cross_entropy, logits, target, weight=alpha, reduction=reduction)
+    assert_same(got, want)
+
+
+def test_multiclass_focal_mean_averages_over_targets_not_over_alpha():
+    logits = torch.randn(6, 3, generator=torch.Generator().manual_seed(5))
+    target = torch.tensor([0, 1, 2, 0, 1, -100])
+    alpha = torch.tensor([0.5, 1.0, 3.0])
+    per_example = focal_loss(logits, target, alpha=alpha, reduction="none")
+    torch.testing.assert_close(focal_loss(logits, target, alpha=alpha), per_example.sum() / 5)
+
+
+@pytest.mark.parametrize("gamma", [0.5, 1.0, 2.0, 5.0])
+def test_multiclass_focal_by_hand(gamma):
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 3.0, 0.0]], dtype=torch.float64)
+    target = torch.tensor([1, 1])
+    p = torch.softmax(logits, 1)[torch.arange(2), target]
+    torch.testing.assert_close(focal_loss(logits, target, gamma=gamma, reduction="none"), -((1 - p) ** gamma) * p.log())
+
+
+def test_focal_down_weights_easy_examples_more_than_hard_ones():
+    logits = torch.tensor([4.0, -1.0])  # easy (p_t = 0.98) and hard (p_t = 0.27) positives
+    target = torch.ones(2)
+    ratio = focal_loss(logits, target, gamma=2.0, reduction="none") / bce_with_logits(logits, target, reduction="none")
+    assert ratio[0] < 0.001 < 0.5 < ratio[1]
+
+
+# --- extreme logits ---------------------------------------------------------------------
+
+EXTREME_CASES = [
+    ("cross_entropy", lambda x, n: cross_entropy(x.view(n, -1), torch.arange(n) % 2)),
+    ("cross_entropy_smoothing", lambda x, n: cross_entropy(x.view(n, -1), torch.arange(n) % 2, label_smoothing=0.1)),
+    ("nll_of_log_softmax", lambda x, n: nll(torch.log_softmax(x.view(n, -1), 1), torch.arange(n) % 2)),
+    ("bce_with_logits", lambda x, n: bce_with_logits(x, (torch.arange(x.numel()) % 2).to(x.dtype),
+                                                     pos_weight=torch.tensor(3.0, dtype=x.dtype))),
+    ("binary_focal", lambda x, n: focal_loss(x, (torch.arange(x.numel()) % 2).to(x.dtype), gamma=2.0, alpha=0.25)),
+    ("binary_focal_gamma_half", lambda x, n: focal_loss(x, (torch.arange(x.numel()) % 2).to(x.dtype), gamma=0.5)),
+    ("multiclass_focal", lambda x, n: focal_loss(x.view(n, -1), torch.arange(n) % 2, gamma=2.0)),
+    ("multiclass_focal_gamma_half", lambda x, n: focal_loss(x.view(n, -1), torch.arange(n) % 2, gamma=0.5)),
+]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("magnitude", [100.0, 1e4, 1e30])
+@pytest.mark.parametrize(("name", "loss_of"), EXTREME_CASES, ids=[name for name, _ in EXTREME_CASES])
+def test_extreme_logits_give_finite_losses_and_gradients(dtype, magnitude, name, loss_of):
+    # Rows of [+m, -m], [-m, +m], ... : every kind of confident right and confident wrong prediction.
+    logits = torch.tensor([[magnitude, -magnitude], [-magnitude, magnitude], [magnitude, magnitude], [-magnitude, -magnitude]])
+    logits = logits.to(dtype).flatten().requires_grad_(True)
+    value = loss_of(logits, 4)
+    value.backward()
+    assert torch.isfinite(value), value
+    assert torch.isfinite(logits.grad).all(), logits.grad
+
+
+def test_a_confident_wrong_prediction_costs_its_margin():
+    # cross-entropy of logits [100, -100] for class 1 is 200; float32 gets it exactly.
+    value = cross_entropy(torch.tensor([[100.0, -100.0]]), torch.tensor([1]))
+    assert value.item() == pytest.approx(200.0)
+
+
+# --- soft targets -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.1, 0.5, 1.0])
+def test_label_smoothing_targets_reproduce_torch_label_smoothing(epsilon):
+    generator = torch.Generator().manual_seed(6)
+    logits = torch.randn(10, 4, 3, generator=generator, dtype=torch.float64)
+    target = torch.randint(0, 4, (10, 3), generator=generator)
+    soft = label_smoothing_targets(target, 4, epsilon, dtype=torch.float64)
+    assert soft.shape == (10, 4, 3)
+    torch.testing.assert_close(cross_entropy(logits, soft), F.cross_entropy(logits, target, label_smoothing=epsilon))
+
+
+def test_label_smoothing_targets_by_hand():
+    torch.testing.assert_close(label_smoothing_targets(torch.tensor([2]), 4, 0.2), torch.tensor([[0.05, 0.05, 0.85, 0.05]]))
+
+
+def test_semantic_smoothing_with_uniform_similarity_is_label_smoothing():
+    target = torch.tensor([0, 3, 1, 2])
+    torch.testing.assert_close(
+        semantic_smoothing_targets(target, torch.ones(4, 4), 0.3), label_smoothing_targets(target, 4, 0.3)
+    )
+
+
+def test_semantic_smoothing_with_identity_similarity_is_one_hot():
+    target = torch.tensor([0, 3, 1])
+    torch.testing.assert_close(semantic_smoothing_targets(target, torch.eye(4), 0.4), F.one_hot(target, 4).float())
+
+
+def test_semantic_smoothing_reproduces_the_seed_000_cat_tiger_dog_example():
+    # classes dog, cat, tiger; for a cat the seed gives tiger 0.2 and dog 0.05 (so cat keeps 0.75)
+    similarity = torch.tensor([[0.0, 1.0, 1.0], [1.0, 0.0, 4.0], [1.0, 4.0, 0.0]])
+    soft = semantic_smoothing_targets(torch.tensor([1]), similarity, 0.25)
+    torch.testing.assert_close(soft, torch.tensor([[0.05, 0.75, 0.2]]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(num_classes=st.integers(2, 8), epsilon=st.floats(0.0, 1.0), seed=st.integers(0, 2**16))
+def test_semantic_smoothing_targets_are_distributions(num_classes, epsilon, seed):
+    generator = torch.Generator().manual_seed(seed)
+    similarity = torch.rand(num_classes, num_classes, generator=generator, dtype=torch.float64) + 0.01
+    target = torch.randint(0, num_classes, (7,), generator=generator)
+    soft = semantic_smoothing_targets(target, similarity, epsilon)
+    assert (soft >= 0).all()
+    torch.testing.assert_close(soft.sum(1), torch.ones(7, dtype=torch.float64))
+    assert (soft.argmax(1) == target).all() or epsilon > 0.5
+
+
+# --- class weights ----------------------------------------------------------------------
+
+
+def test_inverse_frequency_weights_match_sklearn_balanced():
+    target = torch.tensor([0] * 50 + [1] * 30 + [2] * 15 + [3] * 5)
+    want = compute_class_weight("balanced", classes=torch.arange(4).numpy(), y=target.numpy())
+    torch.testing.assert_close(inverse_frequency_weights(target, 4, dtype=torch.float64), torch.from_numpy(want))
+
+
+def test_inverse_frequency_weights_give_every_class_the_same_total_weight():
+    target = torch.tensor([0] * 50 + [1] * 30 + [2] * 20)
+    weights = inverse_frequency_weights(target, 3)
+    totals = weights * class_counts(target, 3)
+    torch.testing.assert_close(totals, torch.full((3,), 100 / 3))
+
+
+def test_effective_number_weights_by_hand_and_at_the_limits():
+    target = torch.tensor([0] * 9 + [1])
+    # effective numbers (1 - 0.9^9) / 0.1 = 6.1258 and 1; weights proportional to their inverses, summing to 2
+    inverse = torch.tensor([0.1 / (1 - 0.9**9), 1.0], dtype=torch.float64)
+    torch.testing.assert_close(effective_number_weights(target, 2, beta=0.9, dtype=torch.float64), 2 * inverse / inverse.sum())
+    torch.testing.assert_close(effective_number_weights(target, 2, beta=0.0), torch.ones(2))
+    balanced = inverse_frequency_weights(target, 2, dtype=torch.float64)
+    torch.testing.assert_close(
+        effective_number_weights(target, 2, beta=0.999999, dtype=torch.float64), 2 * balanced / balanced.sum(), rtol=1e-4, atol=1e-4
+    )
+
+
+def test_class_weights_refuse_a_class_with_no_examples():
+    with pytest.raises(ValueError, match=r"no examples of classes \[1\]"):
+        inverse_frequency_weights(torch.tensor([0, 0, 2]), 3)
+
+
+# --- bad input --------------------------------------------------------------------------
+
+
+def test_bce_rejects_logits_and_points_to_bce_with_logits():
+    with pytest.raises(ValueError, match=r"input must hold values in \[0, 1\] \(bce takes probabilities; for logits use bce_with_logits\): got values from -2 to 3"):
+        bce(torch.tensor([-2.0, 3.0]), torch.tensor([0.0, 1.0]))
+
+
+def test_binary_targets_outside_zero_one_are_rejected():
+    with pytest.raises(ValueError, match=r"target must hold values in \[0, 1\]: got values from 0 to 2"):
+        bce_with_logits(torch.zeros(2), torch.tensor([0.0, 2.0]))
+
+
+def test_pos_weight_of_the_wrong_length_names_the_expected_shape():
+    with pytest.raises(ValueError, match=r"pos_weight must have shape \(\) or \(C,\) with C = input.shape\[-1\] = 3: got \(2,\)"):
+        bce_with_logits(torch.zeros(4, 3), torch.zeros(4, 3), pos_weight=torch.ones(2))
+
+
+def test_negative_pos_weight_is_rejected():
+    with pytest.raises(ValueError, match=r"pos_weight must hold values in \[0, inf\]"):
+        bce_with_logits(torch.zeros(4), torch.zeros(4), pos_weight=torch.tensor(-1.0))
+
+
+def test_cross_entropy_target_out_of_range_names_the_range():
+    with pytest.raises(ValueError, match=r"target must hold class indices in \[0, 2\] or ignore_index=-100: got 3"):
+        cross_entropy(torch.zeros(2, 3), torch.tensor([0, 3]))
+
+
+def test_cross_entropy_target_of_the_wrong_shape_names_both_shapes():
+    with pytest.raises(ValueError, match=r"target must have the shape of input without its class dimension: expected \(2,\), got \(2, 1\)"):
+        cross_entropy(torch.zeros(2, 3), torch.zeros(2, 1, dtype=torch.long))
+
+
+def test_one_hot_float_targets_that_do_not_sum_to_one_are_rejected():
+    with pytest.raises(ValueError, match=r"target rows must sum to 1 along the class dimension \(probability targets\): got sums from 0 to 1"):
+        cross_entropy(torch.zeros(2, 3), torch.tensor([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]))
+
+
+def test_ignore_index_with_probability_targets_is_rejected():
+    with pytest.raises(ValueError, match=r"ignore_index is not supported with probability targets, got ignore_index=0"):
+        cross_entropy(torch.zeros(2, 3), torch.full((2, 3), 1 / 3), ignore_index=0)
+
+
+def test_class_weight_must_have_one_entry_per_class():
+    with pytest.raises(ValueError, match=r"weight must have one entry per class, shape \(3,\): got \(2,\)"):
+        cross_entropy(torch.zeros(2, 3), torch.tensor([0, 1]), weight=torch.ones(2))
+
+
+def test_class_weight_must_share_the_input_dtype():
+    with pytest.raises(TypeError, match=r"weight must have the same dtype as input: expected torch.float32, got torch.float64"):
+        nll(torch.zeros(2, 3), torch.tensor([0, 1]), weight=torch.ones(3, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("epsilon", [-0.1, 1.5, float("nan")])
+def test_label_smoothing_outside_zero_one_is_rejected(epsilon):
+    with pytest.raises(ValueError, match=r"label_smoothing must be"):
+        cross_entropy(torch.zeros(2, 3), torch.tensor([0, 1]), label_smoothing=epsilon)
+
+
+def test_float_class_index_targets_are_a_type_error_for_nll():
+    with pytest.raises(TypeError, match=r"target must hold integer class indices, got dtype torch.float32"):
+        nll(torch.zeros(2, 3), torch.tensor([0.0, 1.0]))
+
+
+def test_integer_logits_are_a_type_error():
+    with pytest.raises(TypeError, match=r"input must be a floating-point tensor, got dtype torch.int64"):
+        cross_entropy(torch.zeros(2, 3, dtype=torch.long), torch.tensor([0, 1]))
+
+
+def test_scalar_input_has_no_class_dimension():
+    with pytest.raises(ValueError, match=r"input must have a class dimension"):
+        cross_entropy(torch.tensor(1.0), torch.tensor(0))
+
+
+def test_empty_input_is_a_value_error():
+    with pytest.raises(ValueError, match=r"input must not be empty, got shape \(0, 3\)"):
+        cross_entropy(torch.zeros(0, 3), torch.zeros(0, dtype=torch.long))
+
+
+@pytest.mark.parametrize("loss_fn", [cross_entropy, nll, focal_loss])
+def test_unknown_reduction_lists_the_options(loss_fn):
+    with pytest.raises(ValueError, match=r"reduction must be one of \('mean', 'sum', 'none'\), got 'average'"):
+        loss_fn(torch.zeros(2, 3), torch.tensor([0, 1]), reduction="average")
+
+
+def test_focal_gamma_must_be_non_negative():
+    with pytest.raises(ValueError, match=r"gamma must be a finite number >= 0, got -1"):
+        focal_loss(torch.zeros(3), torch.zeros(3), gamma=-1.0)
+
+
+def test_focal_binary_alpha_must_be_in_zero_one():
+    with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\] for binary focal loss, got 1.5"):
+        focal_loss(torch.zeros(3), torch.zeros(3), alpha=1.5)
+
+
+def test_focal_multiclass_alpha_must_be_a_per_class_tensor():
+    with pytest.raises(TypeError, match=r"alpha must be a per-class tensor of shape \(3,\) for class-index targets, got float"):
+        focal_loss(torch.zeros(2, 3), torch.tensor([0, 1]), alpha=0.25)
+
+
+def test_semantic_similarity_must_be_square_with_positive_rows():
+    with pytest.raises(ValueError, match=r"similarity must be a square \(C, C\) matrix, got shape \(2, 3\)"):
+        semantic_smoothing_targets(torch.tensor([0]), torch.ones(2, 3), 0.1)
+    with pytest.raises(ValueError, match=r"similarity rows must have a positive sum: rows \[1\] sum to 0"):
+        semantic_smoothing_targets(torch.tensor([0]), torch.tensor([[1.0, 0.0], [0.0, 0.0]]), 0.1)
+
+
+def test_soft_target_helpers_check_the_class_range():
+    with pytest.raises(ValueError, match=r"target must hold class indices in \[0, 2\]: got values from 0 to 5"):
+        label_smoothing_targets(torch.tensor([0, 5]), 3, 0.1)
+
+
+def test_the_guard_mode_does_not_change_any_value():
+    logits = torch.randn(4, 3, generator=torch.Generator().manual_seed(7))
+    target = torch.tensor([0, 1, 2, 0])
+    with guard_mode("off"):
+        off = cross_entropy(logits, target)
+    with guard_mode("raise"):
+        strict = cross_entropy(logits, target)
+    assert torch.equal(off, strict)

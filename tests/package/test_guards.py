@@ -1,0 +1,236 @@
+"""The double-softmax guard fires on probabilities and stays silent on logits."""
+
+import warnings
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lossbook.data.imbalanced import imbalanced_digits
+from lossbook.guards import (
+    ProbabilitiesNotLogitsError,
+    ProbabilitiesNotLogitsWarning,
+    get_guard_mode,
+    guard_mode,
+    looks_like_probabilities,
+    set_guard_mode,
+)
+from lossbook.losses import bce_with_logits, cross_entropy, focal_loss, nll
+
+
+@pytest.fixture(autouse=True)
+def default_mode():
+    """Every test starts (and leaves) the guard in its default mode."""
+    previous = set_guard_mode("warn")
+    yield
+    set_guard_mode(previous)
+
+
+def guard_warnings(call):
+    """Run ``call`` and return the ProbabilitiesNotLogitsWarnings it issued."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return [w for w in caught if issubclass(w.category, ProbabilitiesNotLogitsWarning)]
+
+
+# Multiclass losses and how each one is called on an (N, C) tensor with class indices.
+MULTICLASS = {
+    "cross_entropy": lambda x, y: cross_entropy(x, y),
+    "nll": lambda x, y: nll(x, y),
+    "focal_loss": lambda x, y: focal_loss(x, y),
+}
+
+logit_batches = st.tuples(
+    st.integers(1, 64),  # rows
+    st.integers(2, 20),  # classes
+    st.integers(0, 2**16),  # seed
+    st.floats(0.5, 50.0),  # scale of the logits
+    st.floats(-5.0, 5.0),  # shift of the logits
+)
+
+
+@pytest.mark.parametrize("name", MULTICLASS)
+@settings(max_examples=60, deadline=None)
+@given(batch=logit_batches, dtype=st.sampled_from([torch.float32, torch.float64, torch.bfloat16]))
+def test_guard_fires_on_softmax_outputs(name, batch, dtype):
+    rows, classes, seed, scale, shift = batch
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(rows, classes, generator=generator) * scale + shift
+    target = torch.randint(0, classes, (rows,), generator=generator)
+    probs = torch.softmax(logits, dim=1).to(dtype)
+    caught = guard_warnings(lambda: MULTICLASS[name](probs, target))
+    assert len(caught) == 1
+    assert name in str(caught[0].message)
+
+
+# derandomize: the property is checked on a fixed, reproducible sample of logit batches.
+@pytest.mark.parametrize("name", MULTICLASS)
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(batch=logit_batches, dtype=st.sampled_from([torch.float32, torch.float64, torch.bfloat16]))
+def test_guard_stays_silent_on_logits_and_log_probabilities(name, batch, dtype):
+    rows, classes, seed, scale, shift = batch
+    generator = torch.Generator().manual_seed(seed)
+    logits = (torch.randn(rows, classes, generator=generator) * scale + shift).to(dtype)
+    target = torch.randint(0, classes, (rows,), generator=generator)
+    scores = torch.log_softmax(logits, dim=1) if name == "nll" else logits
+    assert guard_warnings(lambda: MULTICLASS[name](scores, target)) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 200), seed=st.integers(0, 2**16), scale=st.floats(0.1, 30.0))
+def test_guard_fires_on_sigmoid_outputs_in_bce_with_logits(rows, seed, scale):
+    generator = torch.Generator().manual_seed(seed)
+    logits = (torch.randn(rows, generator=generator) * scale).requires_grad_(True)
+    target = torch.randint(0, 2, (rows,), generator=generator).float()
+    caught = guard_warnings(lambda: bce_with_logits(torch.sigmoid(logits), target))
+    assert len(caught) == 1
+    assert "bce_with_logits applies the sigmoid itself" in str(caught[0].message)
+    assert len(guard_warnings(lambda: focal_loss(torch.sigmoid(logits), target))) == 1
+
+
+def test_binary_logits_that_all_lie_in_zero_one_stay_silent():
+    """An untrained binary model can output logits in [0, 1]; only a sigmoid's output fires the guard."""
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 1)
+    with torch.no_grad():
+        model.weight.mul_(0.01)
+        model.bias.fill_(0.3)
+    logits = model(torch.randn(64, 4)).squeeze(1)
+    assert 0 <= logits.min() and logits.max() <= 1
+    assert guard_warnings(lambda: bce_with_logits(logits, torch.ones(64))) == []
+
+
+def test_sigmoid_outputs_without_autograd_history_are_not_detected():
+    """The documented limit of the binary rule: under no_grad nothing records the sigmoid."""
+    with torch.no_grad():
+        probs = torch.sigmoid(torch.randn(32))
+    assert guard_warnings(lambda: bce_with_logits(probs, torch.ones(32))) == []
+    assert not looks_like_probabilities(torch.full((32,), 0.5), class_dim=None)
+
+
+def test_a_log_sigmoid_is_not_mistaken_for_a_sigmoid():
+    x = torch.randn(32, requires_grad=True)
+    assert not looks_like_probabilities(torch.nn.functional.logsigmoid(x), class_dim=None)
+    assert looks_like_probabilities(torch.sigmoid(x), class_dim=None)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(shape=st.tuples(st.integers(1, 64), st.integers(1, 8)), seed=st.integers(0, 2**16), scale=st.floats(0.5, 50.0))
+def test_guard_stays_silent_on_binary_logits(shape, seed, scale):
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(shape, generator=generator) * scale
+    target = torch.randint(0, 2, shape, generator=generator).float()
+    assert guard_warnings(lambda: bce_with_logits(logits, target)) == []
+    assert guard_warnings(lambda: focal_loss(logits, target)) == []
+
+
+def test_guard_stays_silent_on_every_step_of_real_training():
+    """Logits of a real model, from initialisation to fitted, never trip the guard."""
+    torch.manual_seed(0)
+    split = imbalanced_digits(seed=0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    with guard_mode("raise"):
+        for _ in range(100):
+            optimizer.zero_grad()
+            loss = cross_entropy(model(split.x_train), split.y_train)
+            loss.backward()
+            optimizer.step()
+    assert loss.item() < 0.5  # it did train
+
+
+def test_rows_summing_to_one_with_values_outside_zero_one_are_logits():
+    logits = torch.tensor([[2.0, -1.0], [0.5, 0.5], [1.5, -0.5]])
+    assert not looks_like_probabilities(logits, class_dim=1)
+
+
+def test_values_in_zero_one_whose_rows_do_not_sum_to_one_are_logits():
+    logits = torch.rand(32, 10, generator=torch.Generator().manual_seed(0))
+    assert not looks_like_probabilities(logits, class_dim=1)
+    assert looks_like_probabilities(logits / logits.sum(1, keepdim=True), class_dim=1)
+
+
+def test_a_single_class_never_counts_as_a_distribution():
+    assert not looks_like_probabilities(torch.ones(4, 1), class_dim=1)
+
+
+def test_the_class_dimension_is_dim_1_for_dense_predictions():
+    probs = torch.softmax(torch.randn(2, 5, 4, 4), dim=1)
+    target = torch.randint(0, 5, (2, 4, 4))
+    assert len(guard_warnings(lambda: cross_entropy(probs, target))) == 1
+    assert len(guard_warnings(lambda: cross_entropy(torch.softmax(torch.randn(2, 5, 4, 4), dim=2), target))) == 0
+
+
+def test_the_warning_says_what_happened_and_how_to_fix_it():
+    probs = torch.softmax(torch.randn(4, 3), 1)
+    (caught,) = guard_warnings(lambda: cross_entropy(probs, torch.tensor([0, 1, 2, 0])))
+    message = str(caught.message)
+    assert "looks like probabilities, not logits" in message
+    assert "double-softmax" in message
+    assert "Pass the raw logits (remove the softmax)" in message
+    assert "guard_mode('off')" in message
+
+
+def test_the_nll_warning_points_to_log_softmax():
+    probs = torch.softmax(torch.randn(4, 3), 1)
+    (caught,) = guard_warnings(lambda: nll(probs, torch.tensor([0, 1, 2, 0])))
+    assert "nll got input that looks like probabilities, not log-probabilities" in str(caught.message)
+    assert "use torch.log_softmax(logits, dim=1) instead of torch.softmax" in str(caught.message)
+
+
+def test_the_warning_points_at_the_line_that_called_the_loss():
+    probs = torch.softmax(torch.randn(4, 3), 1)
+    (caught,) = guard_warnings(lambda: cross_entropy(probs, torch.tensor([0, 1, 2, 0])))
+    assert caught.filename == __file__
+
+
+def test_raise_mode_raises_a_value_error_and_off_mode_is_silent():
+    probs = torch.softmax(torch.randn(4, 3), 1)
+    target = torch.tensor([0, 1, 2, 0])
+    with guard_mode("raise"), pytest.raises(ProbabilitiesNotLogitsError, match="cross_entropy got input that looks like probabilities"):
+        cross_entropy(probs, target)
+    assert issubclass(ProbabilitiesNotLogitsError, ValueError)
+    with guard_mode("off"):
+        assert guard_warnings(lambda: cross_entropy(probs, target)) == []
+
+
+def test_guard_mode_is_restored_after_the_block_even_on_error():
+    with pytest.raises(ProbabilitiesNotLogitsError):
+        with guard_mode("raise"):
+            cross_entropy(torch.softmax(torch.randn(4, 3), 1), torch.tensor([0, 1, 2, 0]))
+    assert get_guard_mode() == "warn"
+
+
+def test_set_guard_mode_returns_the_previous_mode():
+    assert set_guard_mode("raise") == "warn"
+    assert set_guard_mode("off") == "raise"
+    assert get_guard_mode() == "off"
+
+
+def test_python_warning_filters_can_turn_the_warning_into_an_error():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ProbabilitiesNotLogitsWarning)
+        with pytest.raises(ProbabilitiesNotLogitsWarning):
+            cross_entropy(torch.softmax(torch.randn(4, 3), 1), torch.tensor([0, 1, 2, 0]))
+
+
+def test_unknown_mode_lists_the_options():
+    with pytest.raises(ValueError, match=r"mode must be one of \('warn', 'raise', 'off'\), got 'strict'"):
+        set_guard_mode("strict")
+    with pytest.raises(ValueError, match=r"mode must be one of"):
+        with guard_mode("loud"):
+            pass
+
+
+def test_the_guard_neither_modifies_the_input_nor_records_a_gradient():
+    probs = torch.softmax(torch.randn(4, 3), 1).requires_grad_(True)
+    before = probs.detach().clone()
+    with guard_mode("off"):
+        reference = cross_entropy(probs, torch.tensor([0, 1, 2, 0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = cross_entropy(probs, torch.tensor([0, 1, 2, 0]))
+    assert torch.equal(probs.detach(), before)
+    assert torch.equal(value, reference)
