@@ -1,0 +1,313 @@
+r"""Distance-based (metric-learning) losses: contrastive and triplet.
+
+These losses do not compare a prediction with a target. They shape an *embedding*:
+a network maps inputs to vectors, and the loss pulls vectors of the same class
+together and pushes vectors of different classes apart, until distance means
+dissimilarity. (They are not specific to language models: they come from signature
+and face verification and are used wherever similarity search is the goal — face
+recognition, person re-identification, image retrieval, speaker verification, and
+sentence embeddings.)
+
+* :func:`contrastive_loss` and :func:`triplet_margin_loss` work on *explicit* pairs and
+  triplets of embeddings, like :func:`torch.nn.functional.triplet_margin_loss`;
+* :func:`batch_contrastive_loss` and :func:`batch_triplet_loss` work on a labelled batch
+  and the index tuples a miner from :mod:`lossbook.miners` picked.
+
+Distances come from :mod:`lossbook.losses.distances`.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from lossbook.checks import check_floating, check_real, check_reduction, check_same_dtype, check_tensor
+from lossbook.losses.distances import check_embeddings, check_labels, paired_distance
+from lossbook.reduction import reduce_loss
+
+__all__ = ["contrastive_loss", "triplet_margin_loss", "batch_contrastive_loss", "batch_triplet_loss"]
+
+
+def _check_rows(names: tuple[str, ...], tensors: tuple[torch.Tensor, ...]) -> None:
+    """Embeddings compared row by row: floating, (N, D) or (D,), one shape, one dtype, non-empty."""
+    first_name, first = names[0], tensors[0]
+    for name, tensor in zip(names, tensors):
+        check_floating(name, tensor)
+    if first.dim() not in (1, 2):
+        raise ValueError(f"{first_name} must be 1-D (D,) or 2-D (N, D), got shape {tuple(first.shape)}")
+    for name, tensor in zip(names[1:], tensors[1:]):
+        if tensor.shape != first.shape:
+            raise ValueError(
+                f"{name} must have the same shape as {first_name}: "
+                f"expected {tuple(first.shape)}, got {tuple(tensor.shape)}"
+            )
+        check_same_dtype(first_name, first, name, tensor)
+    if first.numel() == 0:
+        raise ValueError(f"{first_name} must not be empty, got shape {tuple(first.shape)}")
+
+
+def _similarity_target(target: object, input1: torch.Tensor) -> torch.Tensor:
+    """The 0/1 pair labels as a float tensor of the input dtype, shape (N,) (or () for 1-D inputs)."""
+    tensor = check_tensor("target", target)
+    expected = input1.shape[:-1]
+    if tensor.shape != expected:
+        raise ValueError(f"target must have one entry per pair: expected {tuple(expected)}, got {tuple(tensor.shape)}")
+    if tensor.is_complex() or not ((tensor == 0) | (tensor == 1)).all():
+        values = torch.unique(tensor).tolist()[:6]
+        raise ValueError(
+            "target must hold 1 for a similar pair and 0 for a dissimilar pair, "
+            f"got values {values}; for ±1 labels pass (target == 1)"
+        )
+    return tensor.to(input1.dtype)
+
+
+def _zero(embeddings: torch.Tensor, reduction: str) -> torch.Tensor:
+    """The loss of nothing: 0 (or an empty vector), still attached to the autograd graph."""
+    empty = embeddings[:0].sum(dim=-1)  # shape (0,), connected to `embeddings`, never NaN
+    return empty if reduction == "none" else empty.sum()
+
+
+def contrastive_loss(
+    input1: torch.Tensor,
+    input2: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    margin: float = 1.0,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Contrastive loss of Hadsell, Chopra and LeCun (2006) on explicit pairs.
+
+    .. math::
+
+        \ell_i = y_i \, d_i^2 + (1 - y_i) \max(0,\, m - d_i)^2,
+        \qquad d_i = \lVert x_{1,i} - x_{2,i} + \epsilon \rVert_2
+
+    **Label convention: ``target = 1`` means similar** (same class: pull together),
+    ``target = 0`` means dissimilar (push apart until at least ``margin`` away; farther
+    pairs cost nothing). This is the convention of the book and of
+    :class:`torch.nn.CosineEmbeddingLoss` (which uses −1 for dissimilar). Hadsell et al.
+    write it the other way round (:math:`Y = 0` similar) and put a factor
+    :math:`\tfrac12` on both terms; here that factor is dropped, which only scales
+    the gradient.
+
+    The ``eps`` inside the norm (as in :func:`torch.nn.functional.pairwise_distance`)
+    keeps the gradient finite when two embeddings coincide.
+
+    Args:
+        input1, input2: embeddings of the two sides of each pair, same shape and dtype.
+        target: 1 (similar) or 0 (dissimilar) per pair; bool, integer or floating dtype.
+        margin: the distance :math:`m > 0` beyond which dissimilar pairs stop costing (default 1.0).
+        eps: added inside the norm, ``>= 0`` (default ``1e-6``).
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        ``input1``, ``input2``: :math:`(N, D)` or :math:`(D,)`; ``target``: :math:`(N,)` or
+        :math:`()`. Output: scalar, or :math:`(N,)` for ``"none"``.
+
+    Per pair, equals the square of ``pytorch_metric_learning.losses.ContrastiveLoss``
+    (``pos_margin=0``, ``neg_margin=margin``, unnormalised ``LpDistance``).
+
+    Example:
+        >>> x1 = torch.tensor([[0., 0.], [0., 0.], [0., 0.]])
+        >>> x2 = torch.tensor([[0.6, 0.8], [0.3, 0.4], [3., 4.]])
+        >>> contrastive_loss(x1, x2, torch.tensor([1, 0, 0]), margin=2.0, eps=0.0, reduction="none")
+        tensor([1.0000, 2.2500, 0.0000])
+    """
+    check_reduction(reduction)
+    _check_rows(("input1", "input2"), (input1, input2))
+    margin = check_real("margin", margin, minimum=0.0, inclusive=False)
+    similar = _similarity_target(target, input1)
+    distance = paired_distance(input1, input2, eps=eps)
+    pull = distance.square()
+    push = (margin - distance).clamp_min(0.0).square()
+    return reduce_loss(similar * pull + (1.0 - similar) * push, reduction)
+
+
+def triplet_margin_loss(
+    anchor: torch.Tensor,
+    positive: torch.Tensor,
+    negative: torch.Tensor,
+    *,
+    margin: float = 1.0,
+    p: float = 2.0,
+    eps: float = 1e-6,
+    swap: bool = False,
+    squared: bool = False,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Triplet margin loss on explicit triplets: the positive closer than the negative by a margin.
+
+    .. math::
+
+        \ell_i = \max\bigl(0,\; d(a_i, p_i) - d(a_i, n_i) + m\bigr),
+        \qquad d(x, y) = \lVert x - y + \epsilon \rVert_p
+
+    With ``squared=True`` every distance is squared, :math:`d^2` — the form of FaceNet
+    (Schroff et al., 2015) and of seed article 000. The two are not interchangeable:
+    a margin that suits distances (e.g. 1.0) is a different constraint on squared
+    distances, and the squared form's gradient shrinks as a triplet collapses
+    (:math:`\partial d^2 = 2 d\, \partial d`).
+
+    ``swap=True`` is the distance swap of Balntas et al. (2016): use
+    :math:`\min(d(a, n), d(p, n))`, the harder of the two negative distances.
+
+    Args:
+        anchor, positive, negative: embeddings, same shape and dtype, floating point.
+        margin: :math:`m > 0` (default 1.0).
+        p: the norm degree, ``> 0`` (default 2, the Euclidean distance).
+        eps: added inside the norm, ``>= 0`` (default ``1e-6``): finite gradients for equal embeddings.
+        swap: use the distance swap (default False).
+        squared: square the distances (default False).
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``.
+
+    Shape:
+        ``anchor``, ``positive``, ``negative``: :math:`(N, D)` or :math:`(D,)`.
+        Output: scalar, or :math:`(N,)` (:math:`()` for 1-D inputs) for ``"none"``.
+
+    With ``squared=False`` it matches :func:`torch.nn.functional.triplet_margin_loss`.
+
+    Example:
+        >>> a, p, n = torch.tensor([[0., 0.]]), torch.tensor([[3., 4.]]), torch.tensor([[0., 2.]])
+        >>> triplet_margin_loss(a, p, n, margin=1.0, eps=0.0)  # 5 - 2 + 1
+        tensor(4.)
+        >>> triplet_margin_loss(a, p, n, margin=1.0, eps=0.0, squared=True)  # 25 - 4 + 1
+        tensor(22.)
+    """
+    check_reduction(reduction)
+    _check_rows(("anchor", "positive", "negative"), (anchor, positive, negative))
+    margin = check_real("margin", margin, minimum=0.0, inclusive=False)
+    p = check_real("p", p, minimum=0.0, inclusive=False)
+    eps = check_real("eps", eps, minimum=0.0)
+    for name, flag in (("swap", swap), ("squared", squared)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+
+    def distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        d = torch.linalg.vector_norm(x - y + eps, ord=p, dim=-1)
+        return d.square() if squared else d
+
+    positive_distance = distance(anchor, positive)
+    negative_distance = distance(anchor, negative)
+    if swap:
+        negative_distance = torch.minimum(negative_distance, distance(positive, negative))
+    return reduce_loss((positive_distance - negative_distance + margin).clamp_min(0.0), reduction)
+
+
+def _check_indices(name: str, indices: object, count: int, batch_size: int) -> tuple[torch.Tensor, ...]:
+    """A tuple of ``count`` 1-D integer index tensors of one length, each index in [0, batch_size)."""
+    if not isinstance(indices, (tuple, list)) or len(indices) != count:
+        got = type(indices).__name__
+        if isinstance(indices, (tuple, list)):
+            got += f" of length {len(indices)}"
+        raise TypeError(f"{name} must be a tuple of {count} index tensors, got {got}")
+    for index in indices:
+        check_tensor(name, index)
+        if index.dtype not in (torch.int64, torch.int32) or index.dim() != 1:
+            raise TypeError(
+                f"{name} must hold 1-D int64 index tensors, got dtype {index.dtype}, shape {tuple(index.shape)}"
+            )
+        if len(index) != len(indices[0]):
+            raise ValueError(f"{name} index tensors must have equal lengths, got {[len(i) for i in indices]}")
+        if len(index) and (index.min() < 0 or index.max() >= batch_size):
+            raise ValueError(
+                f"{name} indices must lie in [0, {batch_size}) for a batch of {batch_size}, "
+                f"got [{index.min().item()}, {index.max().item()}]"
+            )
+    return tuple(indices)
+
+
+def batch_contrastive_loss(
+    embeddings: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    pairs: tuple[torch.Tensor, torch.Tensor] | None = None,
+    margin: float = 1.0,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r""":func:`contrastive_loss` over pairs of a labelled batch; a pair is similar when its labels match.
+
+    Args:
+        embeddings: :math:`(B, D)` floating point.
+        labels: :math:`(B,)` integer class labels.
+        pairs: ``(first, second)`` index tensors; default every pair :math:`i < j`
+            (:func:`lossbook.miners.all_pairs`).
+        margin, eps: as in :func:`contrastive_loss`.
+        reduction: ``"mean"`` (default, over pairs), ``"sum"`` or ``"none"``.
+
+    Returns:
+        The loss. A batch with no pair (a single embedding) gives 0 for ``"mean"`` and
+        ``"sum"`` (an empty vector for ``"none"``) that is still attached to the autograd
+        graph: ``backward()`` runs and leaves zero gradients, never NaN.
+
+    Example:
+        >>> x = torch.tensor([[0.], [0.5], [3.]])
+        >>> batch_contrastive_loss(x, torch.tensor([0, 0, 1]), margin=1.0, eps=0.0, reduction="none")
+        tensor([0.2500, 0.0000, 0.0000])
+    """
+    check_reduction(reduction)
+    check_embeddings("embeddings", embeddings)
+    check_labels(labels, len(embeddings))
+    if pairs is None:
+        first, second = torch.triu_indices(len(labels), len(labels), offset=1, device=embeddings.device)
+    else:
+        first, second = _check_indices("pairs", pairs, 2, len(embeddings))
+    if len(first) == 0:
+        return _zero(embeddings, reduction)
+    similar = labels[first] == labels[second]
+    return contrastive_loss(
+        embeddings[first], embeddings[second], similar, margin=margin, eps=eps, reduction=reduction
+    )
+
+
+def batch_triplet_loss(
+    embeddings: torch.Tensor,
+    triplets: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    *,
+    margin: float = 1.0,
+    p: float = 2.0,
+    eps: float = 1e-6,
+    swap: bool = False,
+    squared: bool = False,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r""":func:`triplet_margin_loss` on the triplets a miner picked from a batch.
+
+    ``triplets = (anchor, positive, negative)`` are row indices into ``embeddings``, as
+    returned by the miners in :mod:`lossbook.miners`. The loss gathers those rows, so
+    gradients reach every embedding that was used, and averages over the triplets
+    (zero-loss triplets included, as torch does).
+
+    Args:
+        embeddings: :math:`(B, D)` floating point.
+        triplets: three :math:`(T,)` integer index tensors.
+        margin, p, eps, swap, squared: as in :func:`triplet_margin_loss`.
+        reduction: ``"mean"`` (default, over triplets), ``"sum"`` or ``"none"``.
+
+    Returns:
+        The loss. When the miner found no triplet (:math:`T = 0`: one class only, or all
+        labels different) it is 0 for ``"mean"`` and ``"sum"`` (an empty vector for
+        ``"none"``), still attached to the autograd graph: ``backward()`` runs and
+        leaves zero gradients, never NaN.
+
+    Example:
+        >>> x = torch.tensor([[0.], [1.], [1.5]])
+        >>> batch_triplet_loss(x, (torch.tensor([0]), torch.tensor([1]), torch.tensor([2])), eps=0.0)
+        tensor(0.5000)
+    """
+    check_reduction(reduction)
+    check_embeddings("embeddings", embeddings)
+    anchor, positive, negative = _check_indices("triplets", triplets, 3, len(embeddings))
+    if len(anchor) == 0:
+        return _zero(embeddings, reduction)
+    return triplet_margin_loss(
+        embeddings[anchor],
+        embeddings[positive],
+        embeddings[negative],
+        margin=margin,
+        p=p,
+        eps=eps,
+        swap=swap,
+        squared=squared,
+        reduction=reduction,
+    )

@@ -1,0 +1,355 @@
+"""Distances, contrastive and triplet losses against torch, pytorch-metric-learning and hand computations."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pytorch_metric_learning import losses as pml_losses
+from pytorch_metric_learning.distances import LpDistance
+from pytorch_metric_learning.reducers import DoNothingReducer, MeanReducer
+
+from lossbook.losses import batch_contrastive_loss, batch_triplet_loss, contrastive_loss, triplet_margin_loss
+from lossbook.losses.distances import paired_distance, pairwise_distances
+from lossbook.miners import batch_hard_triplets, semihard_triplets
+
+REDUCTIONS = ["mean", "sum", "none"]
+F64 = torch.float64
+
+
+def value_and_grads(loss_fn, *inputs, **kwargs):
+    inputs = [x.clone().requires_grad_(True) for x in inputs]
+    value = loss_fn(*inputs, **kwargs)
+    value.backward(torch.ones_like(value))
+    return (value.detach(), *[x.grad for x in inputs])
+
+
+def random_rows(seed, n, d, count, scale=1.0):
+    generator = torch.Generator().manual_seed(seed)
+    return [torch.randn(n, d, generator=generator, dtype=F64) * scale for _ in range(count)]
+
+
+# --- distances --------------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 6), d=st.integers(1, 5), seed=st.integers(0, 2**16), eps=st.sampled_from([0.0, 1e-6, 0.1]))
+def test_paired_euclidean_matches_torch_pairwise_distance_in_value_and_gradient(n, d, seed, eps):
+    x1, x2 = random_rows(seed, n, d, 2)
+    got = value_and_grads(paired_distance, x1, x2, eps=eps)
+    want = value_and_grads(lambda a, b: F.pairwise_distance(a, b, p=2.0, eps=eps), x1, x2)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+
+
+def test_paired_squared_and_cosine_by_hand():
+    x1 = torch.tensor([[1.0, 0.0], [2.0, 2.0], [0.0, 3.0]], dtype=F64)
+    x2 = torch.tensor([[0.0, 1.0], [1.0, 1.0], [0.0, -1.0]], dtype=F64)
+    torch.testing.assert_close(paired_distance(x1, x2, metric="squared_euclidean", eps=0.0), torch.tensor([2.0, 2.0, 16.0], dtype=F64))
+    torch.testing.assert_close(paired_distance(x1, x2, metric="cosine"), torch.tensor([1.0, 0.0, 2.0], dtype=F64))
+    torch.testing.assert_close(paired_distance(x1, x2, metric="cosine"), 1 - F.cosine_similarity(x1, x2))
+
+
+@settings(max_examples=30, deadline=None)
+@given(b=st.integers(1, 8), m=st.integers(1, 8), d=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_pairwise_distances_match_cdist_and_broadcast_formulas(b, m, d, seed):
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(b, d, generator=generator, dtype=F64)
+    y = torch.randn(m, d, generator=generator, dtype=F64)
+    torch.testing.assert_close(pairwise_distances(x, y), torch.cdist(x, y))
+    difference = x[:, None, :] - y[None, :, :]
+    torch.testing.assert_close(pairwise_distances(x, y, metric="squared_euclidean"), difference.square().sum(-1))
+    cosine = F.cosine_similarity(x[:, None, :], y[None, :, :], dim=-1)
+    torch.testing.assert_close(pairwise_distances(x, y, metric="cosine"), 1 - cosine)
+    self_distances = pairwise_distances(x)
+    assert torch.equal(self_distances.diagonal(), torch.zeros(b, dtype=F64))
+    torch.testing.assert_close(self_distances, self_distances.T)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "squared_euclidean", "cosine"])
+def test_pairwise_gradients_stay_finite_for_identical_and_zero_embeddings(metric):
+    x = torch.tensor([[1.0, 2.0], [1.0, 2.0], [0.0, 0.0], [0.0, 0.0], [3.0, -1.0]], requires_grad=True)
+    distances = pairwise_distances(x, metric=metric)
+    distances.sum().backward()
+    assert torch.isfinite(distances).all() and torch.isfinite(x.grad).all()
+    assert distances[0, 1].item() == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "squared_euclidean", "cosine"])
+def test_paired_gradients_stay_finite_for_identical_embeddings(metric):
+    x1 = torch.tensor([[1.0, 2.0], [0.0, 0.0]], requires_grad=True)
+    paired_distance(x1, x1.detach().clone(), metric=metric, eps=0.0).sum().backward()
+    assert torch.isfinite(x1.grad).all()
+
+
+# --- triplet margin loss on explicit triplets -------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 6),
+    d=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+    margin=st.sampled_from([0.1, 1.0, 3.0]),
+    p=st.sampled_from([1.0, 2.0, 3.0]),
+    swap=st.booleans(),
+    eps=st.sampled_from([0.0, 1e-6]),
+)
+def test_triplet_matches_torch_in_value_and_gradient(reduction, n, d, seed, margin, p, swap, eps):
+    anchor, positive, negative = random_rows(seed, n, d, 3)
+    kwargs = {"margin": margin, "p": p, "swap": swap, "eps": eps, "reduction": reduction}
+    got = value_and_grads(triplet_margin_loss, anchor, positive, negative, **kwargs)
+    want = value_and_grads(F.triplet_margin_loss, anchor, positive, negative, **kwargs)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+
+
+def test_triplet_on_single_1d_triplet_matches_torch():
+    a, p, n = torch.tensor([0.0, 1.0]), torch.tensor([1.0, 1.0]), torch.tensor([0.5, 1.0])
+    for reduction in REDUCTIONS:
+        torch.testing.assert_close(
+            triplet_margin_loss(a, p, n, reduction=reduction), F.triplet_margin_loss(a, p, n, reduction=reduction)
+        )
+
+
+def test_squared_triplet_is_the_facenet_formula_of_the_seed():
+    anchor, positive, negative = random_rows(3, 20, 4, 3)
+    facenet = ((anchor - positive).square().sum(1) - (anchor - negative).square().sum(1) + 0.2).clamp_min(0)
+    got = triplet_margin_loss(anchor, positive, negative, margin=0.2, eps=0.0, squared=True, reduction="none")
+    torch.testing.assert_close(got, facenet)
+    assert (facenet > 0).any() and (facenet == 0).any()  # both regimes are exercised
+
+
+def test_triplet_by_hand():
+    a, p, n = torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, 4.0]]), torch.tensor([[0.0, 2.0]])
+    # d(a, p) = 5, d(a, n) = 2: 5 - 2 + 1 = 4; squared: 25 - 4 + 1 = 22; swap: d(p, n) = sqrt(13) > 2, no change
+    assert triplet_margin_loss(a, p, n, eps=0.0).item() == pytest.approx(4.0)
+    assert triplet_margin_loss(a, p, n, eps=0.0, squared=True).item() == pytest.approx(22.0)
+    assert triplet_margin_loss(a, p, n, eps=0.0, swap=True).item() == pytest.approx(4.0)
+    # a negative closer to the positive than to the anchor: swap uses d(p, n) = 1
+    n_near_p = torch.tensor([[3.0, 3.0]])  # d(a, n) = sqrt(18), d(p, n) = 1
+    assert triplet_margin_loss(a, p, n_near_p, eps=0.0, swap=True).item() == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize("squared", [False, True])
+def test_triplet_gradients_are_finite_when_all_three_embeddings_coincide(squared):
+    x = torch.ones(3, 4, requires_grad=True)
+    loss = triplet_margin_loss(x, x, x, margin=0.5, squared=squared)
+    loss.backward()
+    assert loss.item() == pytest.approx(0.5)
+    assert torch.isfinite(x.grad).all()
+
+
+@pytest.mark.parametrize("loss_kind", ["triplet", "contrastive"])
+def test_extreme_embeddings_give_finite_loss_and_gradient(loss_kind):
+    a, p, n = (x.float().requires_grad_(True) for x in random_rows(0, 8, 3, 3, scale=1e4))
+    if loss_kind == "triplet":
+        loss = triplet_margin_loss(a, p, n)
+    else:
+        loss = contrastive_loss(a, p, torch.arange(8) % 2)
+    loss.backward()
+    assert torch.isfinite(loss) and all(torch.isfinite(x.grad).all() for x in (a, p, n) if x.grad is not None)
+
+
+# --- contrastive loss -------------------------------------------------------------------
+
+
+def test_contrastive_by_hand_with_both_labels():
+    x1 = torch.zeros(4, 2)
+    x2 = torch.tensor([[0.6, 0.8], [0.3, 0.4], [3.0, 4.0], [0.3, 0.4]])  # distances 1, 0.5, 5, 0.5
+    target = torch.tensor([1, 0, 0, 1])
+    got = contrastive_loss(x1, x2, target, margin=2.0, eps=0.0, reduction="none")
+    torch.testing.assert_close(got, torch.tensor([1.0, 1.5**2, 0.0, 0.25]))
+    assert contrastive_loss(x1, x2, target, margin=2.0, eps=0.0).item() == pytest.approx((1 + 2.25 + 0.25) / 4)
+    assert contrastive_loss(x1, x2, target, margin=2.0, eps=0.0, reduction="sum").item() == pytest.approx(3.5)
+
+
+def test_contrastive_label_dtypes_agree():
+    x1, x2 = random_rows(1, 6, 3, 2)
+    labels = torch.tensor([1, 0, 1, 1, 0, 0])
+    want = contrastive_loss(x1, x2, labels)
+    for target in (labels.bool(), labels.to(torch.int32), labels.to(F64)):
+        torch.testing.assert_close(contrastive_loss(x1, x2, target), want)
+
+
+@pytest.mark.parametrize("margin", [0.5, 1.0, 2.0])
+def test_contrastive_per_pair_is_the_square_of_pytorch_metric_learning(margin):
+    generator = torch.Generator().manual_seed(0)
+    embeddings = torch.randn(12, 3, generator=generator, dtype=F64) * 0.7
+    labels = torch.tensor([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3])
+    reference = pml_losses.ContrastiveLoss(
+        pos_margin=0, neg_margin=margin, distance=LpDistance(normalize_embeddings=False), reducer=DoNothingReducer()
+    )(embeddings, labels)
+    for part, similar in (("pos_loss", 1), ("neg_loss", 0)):
+        first, second = reference[part]["indices"]
+        ours = contrastive_loss(
+            embeddings[first], embeddings[second], torch.full((len(first),), similar), margin=margin, eps=0.0, reduction="none"
+        )
+        torch.testing.assert_close(ours, reference[part]["losses"].square())
+
+
+def test_contrastive_gradients_are_finite_when_a_dissimilar_pair_coincides():
+    x1 = torch.ones(2, 3, requires_grad=True)
+    loss = contrastive_loss(x1, torch.ones(2, 3), torch.tensor([0, 1]), margin=1.0)
+    loss.backward()
+    assert torch.isfinite(x1.grad).all() and x1.grad.abs().sum() > 0  # eps inside the norm: a usable push
+
+
+def test_contrastive_gradient_pulls_similar_and_pushes_dissimilar():
+    x1 = torch.tensor([[0.0], [0.0]], requires_grad=True)
+    x2 = torch.tensor([[0.5], [0.5]])
+    contrastive_loss(x1, x2, torch.tensor([1, 0]), margin=1.0, eps=0.0, reduction="sum").backward()
+    assert x1.grad[0, 0] < 0  # descending moves x1 toward x2 = 0.5
+    assert x1.grad[1, 0] > 0  # descending moves x1 away from x2
+
+
+# --- batch losses -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_batch_triplet_loss_equals_torch_on_the_gathered_rows(reduction):
+    generator = torch.Generator().manual_seed(0)
+    embeddings = torch.randn(16, 3, generator=generator, dtype=F64)
+    anchor, positive, negative = semihard_triplets(embeddings, torch.arange(16) % 4)
+    got = value_and_grads(
+        lambda e: batch_triplet_loss(e, (anchor, positive, negative), margin=0.3, reduction=reduction), embeddings
+    )
+    want = value_and_grads(
+        lambda e: F.triplet_margin_loss(e[anchor], e[positive], e[negative], margin=0.3, reduction=reduction), embeddings
+    )
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+
+
+def test_squared_batch_triplet_loss_by_the_formula():
+    generator = torch.Generator().manual_seed(4)
+    embeddings = torch.randn(12, 2, generator=generator, dtype=F64)
+    anchor, positive, negative = semihard_triplets(embeddings, torch.arange(12) % 3, metric="squared_euclidean")
+    squared = lambda x, y: (x - y).square().sum(1)  # noqa: E731
+    want = (squared(embeddings[anchor], embeddings[positive]) - squared(embeddings[anchor], embeddings[negative]) + 0.5)
+    got = batch_triplet_loss(embeddings, (anchor, positive, negative), margin=0.5, eps=0.0, squared=True, reduction="none")
+    torch.testing.assert_close(got, want.clamp_min(0))
+
+
+@pytest.mark.parametrize("margin", [0.1, 0.5, 1.0])
+def test_batch_hard_loss_matches_pytorch_metric_learning(margin):
+    generator = torch.Generator().manual_seed(1)
+    embeddings = torch.randn(24, 4, generator=generator, dtype=F64)
+    labels = torch.arange(24) % 6
+    triplets = batch_hard_triplets(embeddings, labels)
+    reference_loss = pml_losses.TripletMarginLoss(
+        margin=margin, distance=LpDistance(normalize_embeddings=False), reducer=MeanReducer()
+    )
+    got = value_and_grads(lambda e: batch_triplet_loss(e, triplets, margin=margin, eps=0.0), embeddings)
+    want = value_and_grads(lambda e: reference_loss(e, labels, indices_tuple=triplets), embeddings)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+
+
+def test_batch_contrastive_uses_every_unordered_pair_once():
+    generator = torch.Generator().manual_seed(2)
+    embeddings = torch.randn(7, 2, generator=generator, dtype=F64)
+    labels = torch.tensor([0, 0, 1, 1, 1, 2, 0])
+    per_pair = batch_contrastive_loss(embeddings, labels, margin=1.5, reduction="none")
+    assert per_pair.shape == (21,)
+    by_loop = [
+        contrastive_loss(embeddings[i], embeddings[j], torch.tensor(int(labels[i] == labels[j])), margin=1.5, reduction="none")
+        for i in range(7)
+        for j in range(i + 1, 7)
+    ]
+    torch.testing.assert_close(per_pair, torch.stack(by_loop))
+    torch.testing.assert_close(batch_contrastive_loss(embeddings, labels, margin=1.5), per_pair.mean())
+
+
+def test_batch_contrastive_with_explicit_pairs():
+    embeddings = torch.tensor([[0.0], [0.5], [3.0]])
+    labels = torch.tensor([0, 0, 1])
+    pairs = (torch.tensor([0, 1]), torch.tensor([2, 0]))  # (0, 2) dissimilar at 3 > margin, (1, 0) similar at 0.5
+    got = batch_contrastive_loss(embeddings, labels, pairs=pairs, margin=1.0, eps=0.0, reduction="none")
+    torch.testing.assert_close(got, torch.tensor([0.0, 0.25]))
+
+
+# --- nothing to learn from --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("labels", [torch.zeros(5, dtype=torch.long), torch.arange(5)], ids=["one-class", "all-distinct"])
+def test_empty_mining_gives_a_zero_loss_that_still_backpropagates(reduction, labels):
+    embeddings = torch.randn(5, 3, requires_grad=True)
+    triplets = batch_hard_triplets(embeddings, labels)
+    assert all(len(index) == 0 for index in triplets)
+    loss = batch_triplet_loss(embeddings, triplets, reduction=reduction)
+    if reduction == "none":
+        assert loss.shape == (0,)
+        loss.sum().backward()
+    else:
+        assert loss.shape == () and loss.item() == 0.0 and loss.requires_grad
+        loss.backward()
+    assert torch.equal(embeddings.grad, torch.zeros(5, 3))
+
+
+def test_batch_contrastive_of_a_single_embedding_is_zero_with_a_gradient():
+    embeddings = torch.randn(1, 3, requires_grad=True)
+    loss = batch_contrastive_loss(embeddings, torch.tensor([4]))
+    loss.backward()
+    assert loss.item() == 0.0 and torch.equal(embeddings.grad, torch.zeros(1, 3))
+
+
+# --- bad input --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: triplet_margin_loss(torch.zeros(4, 2), torch.zeros(4, 3), torch.zeros(4, 2)), ValueError,
+         r"positive must have the same shape as anchor: expected \(4, 2\), got \(4, 3\)"),
+        (lambda: triplet_margin_loss(torch.zeros(2, 2, 2), torch.zeros(2, 2, 2), torch.zeros(2, 2, 2)), ValueError,
+         r"anchor must be 1-D \(D,\) or 2-D \(N, D\), got shape \(2, 2, 2\)"),
+        (lambda: triplet_margin_loss(torch.zeros(2, 2), torch.zeros(2, 2), torch.zeros(2, 2, dtype=F64)), TypeError,
+         r"negative must have the same dtype as anchor: expected torch.float32, got torch.float64"),
+        (lambda: triplet_margin_loss(torch.zeros(2, 2, dtype=torch.long), torch.zeros(2, 2), torch.zeros(2, 2)), TypeError,
+         r"anchor must be a floating-point tensor, got dtype torch.int64"),
+        (lambda: triplet_margin_loss(torch.zeros(2, 2), torch.zeros(2, 2), torch.zeros(2, 2), margin=0.0), ValueError,
+         r"margin must be a finite number > 0, got 0.0"),
+        (lambda: triplet_margin_loss(torch.zeros(2, 2), torch.zeros(2, 2), torch.zeros(2, 2), swap=1), TypeError,
+         r"swap must be a bool, got int"),
+        (lambda: triplet_margin_loss(torch.zeros(0, 2), torch.zeros(0, 2), torch.zeros(0, 2)), ValueError,
+         r"anchor must not be empty, got shape \(0, 2\)"),
+        (lambda: triplet_margin_loss(torch.zeros(2, 2), torch.zeros(2, 2), torch.zeros(2, 2), reduction="avg"), ValueError,
+         r"reduction must be one of \('mean', 'sum', 'none'\), got 'avg'"),
+        (lambda: contrastive_loss(torch.zeros(3, 2), torch.zeros(3, 2), torch.tensor([1, -1, 1])), ValueError,
+         r"target must hold 1 for a similar pair and 0 for a dissimilar pair, got values \[-1, 1\]; for ±1 labels pass \(target == 1\)"),
+        (lambda: contrastive_loss(torch.zeros(3, 2), torch.zeros(3, 2), torch.tensor([1, 0])), ValueError,
+         r"target must have one entry per pair: expected \(3,\), got \(2,\)"),
+        (lambda: contrastive_loss(torch.zeros(3, 2), torch.zeros(3, 2), [1, 0, 1]), TypeError,
+         r"target must be a torch.Tensor, got list"),
+        (lambda: paired_distance(torch.zeros(3, 2), torch.zeros(3, 2), metric="manhattan"), ValueError,
+         r"metric must be one of \('euclidean', 'squared_euclidean', 'cosine'\), got 'manhattan'"),
+        (lambda: pairwise_distances(torch.zeros(3)), ValueError,
+         r"embeddings must be 2-D \(batch, embedding_dim\), got shape \(3,\)"),
+        (lambda: pairwise_distances(torch.zeros(3, 2), torch.zeros(4, 3)), ValueError,
+         r"other must have as many columns as embeddings: expected 2, got shape \(4, 3\)"),
+        (lambda: batch_hard_triplets(torch.zeros(3, 2), torch.tensor([0.0, 1.0, 0.0])), TypeError,
+         r"labels must be an integer tensor of class ids, got dtype torch.float32"),
+        (lambda: batch_hard_triplets(torch.zeros(3, 2), torch.tensor([True, False, True])), TypeError,
+         r"labels must be an integer tensor of class ids, got dtype torch.bool"),
+        (lambda: semihard_triplets(torch.zeros(3, 2), torch.zeros(3, 1, dtype=torch.long)), ValueError,
+         r"labels must be 1-D \(batch,\), got shape \(3, 1\)"),
+        (lambda: semihard_triplets(torch.zeros(3, 2), torch.zeros(4, dtype=torch.long)), ValueError,
+         r"labels must have one entry per embedding: expected \(3,\), got \(4,\)"),
+        (lambda: batch_triplet_loss(torch.zeros(3, 2), (torch.tensor([0]), torch.tensor([1]))), TypeError,
+         r"triplets must be a tuple of 3 index tensors, got tuple of length 2"),
+        (lambda: batch_triplet_loss(torch.zeros(3, 2), (torch.tensor([0]), torch.tensor([1]), torch.tensor([3]))), ValueError,
+         r"triplets indices must lie in \[0, 3\) for a batch of 3, got \[3, 3\]"),
+        (lambda: batch_triplet_loss(torch.zeros(3, 2), (torch.tensor([0]), torch.tensor([1]), torch.tensor([2.0]))), TypeError,
+         r"triplets must hold 1-D int64 index tensors, got dtype torch.float32, shape \(1,\)"),
+        (lambda: batch_triplet_loss(torch.zeros(3, 2), (torch.tensor([0, 1]), torch.tensor([1]), torch.tensor([2]))), ValueError,
+         r"triplets index tensors must have equal lengths, got \[2, 1, 1\]"),
+        (lambda: batch_contrastive_loss(torch.zeros(3, 2), torch.tensor([0, 1])), ValueError,
+         r"labels must have one entry per embedding: expected \(3,\), got \(2,\)"),
+    ],
+)
+def test_bad_input_raises_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
