@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from lossbook.losses import regression
+from lossbook import calibration
+from lossbook import miners as lossbook_miners
+from lossbook.losses import classification, metric, regression
 
 Built = tuple[list[torch.Tensor], Callable[[], torch.Tensor], Callable[[], torch.Tensor]]
 
@@ -54,4 +56,184 @@ CASES: list[Case] = [
     elementwise_case(
         "rmse", regression.rmse, lambda input, target: F.mse_loss(input, target).sqrt(), "sqrt(F.mse_loss)"
     ),
+]
+
+
+# --- classification -------------------------------------------------------------------
+
+CLASSES = 100
+
+
+def _class_logits(batch: int, generator: torch.Generator, device: torch.device):
+    logits = (torch.randn(batch, CLASSES, generator=generator) * 3).to(device).requires_grad_(True)
+    labels = torch.randint(0, CLASSES, (batch,), generator=generator).to(device)
+    return logits, labels
+
+
+def _binary_logits(batch: int, generator: torch.Generator, device: torch.device):
+    logits = (torch.randn(batch, FEATURES, generator=generator) * 3).to(device).requires_grad_(True)
+    targets = (torch.rand(batch, FEATURES, generator=generator) < 0.1).float().to(device)
+    return logits, targets
+
+
+def cross_entropy_case(name: str, **options) -> Case:
+    def build(batch, generator, device) -> Built:
+        logits, labels = _class_logits(batch, generator, device)
+        return (
+            [logits],
+            lambda: classification.cross_entropy(logits, labels, **options),
+            lambda: F.cross_entropy(logits, labels, **options),
+        )
+
+    return Case(name, "F.cross_entropy", 1.10, ELEMENTWISE_SIZES, build)
+
+
+def nll_build(batch, generator, device) -> Built:
+    logits, labels = _class_logits(batch, generator, device)
+    return [logits], lambda: classification.nll(logits.log_softmax(1), labels), lambda: F.nll_loss(logits.log_softmax(1), labels)
+
+
+def bce_build(batch, generator, device) -> Built:
+    logits, targets = _binary_logits(batch, generator, device)
+    return (
+        [logits],
+        lambda: classification.bce(torch.sigmoid(logits), targets),
+        lambda: F.binary_cross_entropy(torch.sigmoid(logits), targets),
+    )
+
+
+def bce_with_logits_build(batch, generator, device) -> Built:
+    logits, targets = _binary_logits(batch, generator, device)
+    pos_weight = torch.full((FEATURES,), 9.0, device=device)
+    return (
+        [logits],
+        lambda: classification.bce_with_logits(logits, targets, pos_weight=pos_weight),
+        lambda: F.binary_cross_entropy_with_logits(logits, targets, pos_weight=pos_weight),
+    )
+
+
+def torchvision_sigmoid_focal_loss(inputs, targets, alpha: float = 0.25, gamma: float = 2.0):
+    """torchvision.ops.sigmoid_focal_loss, reduction "mean", as torchvision writes it (not importable here)."""
+    p = torch.sigmoid(inputs)
+    ce_loss = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce_loss * ((1 - p_t) ** gamma)
+    alpha_t = alpha * targets + (1 - alpha) * (1 - targets)
+    return (alpha_t * loss).mean()
+
+
+def focal_build(batch, generator, device) -> Built:
+    logits, targets = _binary_logits(batch, generator, device)
+    return (
+        [logits],
+        lambda: classification.focal_loss(logits, targets, gamma=2.0, alpha=0.25),
+        lambda: torchvision_sigmoid_focal_loss(logits, targets),
+    )
+
+
+# --- distances and mining -------------------------------------------------------------
+
+PAIRWISE_SIZES = {"small": 128, "medium": 512, "large": 1024, "xlarge": 4096}
+EMBEDDING_DIM = 64
+
+
+def _labelled_embeddings(batch: int, generator: torch.Generator, device: torch.device):
+    embeddings = torch.randn(batch, EMBEDDING_DIM, generator=generator).to(device).requires_grad_(True)
+    labels = torch.arange(batch).remainder(max(batch // 8, 2))  # P×K batches: K = 8 samples per class
+    return embeddings, labels.to(device)
+
+
+def triplet_build(batch, generator, device) -> Built:
+    anchor, positive, negative = (
+        torch.randn(batch * 8, EMBEDDING_DIM, generator=generator).to(device).requires_grad_(True) for _ in range(3)
+    )
+    return (
+        [anchor, positive, negative],
+        lambda: metric.triplet_margin_loss(anchor, positive, negative, margin=0.5),
+        lambda: F.triplet_margin_loss(anchor, positive, negative, margin=0.5),
+    )
+
+
+def _pml():
+    from pytorch_metric_learning import distances, losses, miners
+
+    return distances, losses, miners
+
+
+def batch_hard_build(batch, generator, device) -> Built:
+    distances, losses, miners = _pml()
+    embeddings, labels = _labelled_embeddings(batch, generator, device)
+    reference_miner = miners.BatchHardMiner(distance=distances.LpDistance(normalize_embeddings=False))
+    reference_loss = losses.TripletMarginLoss(margin=0.5, distance=distances.LpDistance(normalize_embeddings=False))
+
+    def ours():
+        return metric.batch_triplet_loss(embeddings, lossbook_miners.batch_hard_triplets(embeddings, labels), margin=0.5)
+
+    def reference():
+        return reference_loss(embeddings, labels, reference_miner(embeddings, labels))
+
+    return [embeddings], ours, reference
+
+
+def semihard_build(batch, generator, device) -> Built:
+    distances, losses, miners = _pml()
+    embeddings, labels = _labelled_embeddings(batch, generator, device)
+    distance = distances.LpDistance(normalize_embeddings=False)
+    reference_miner = miners.TripletMarginMiner(margin=0.5, type_of_triplets="semihard", distance=distance)
+    reference_loss = losses.TripletMarginLoss(margin=0.5, distance=distance)
+
+    def ours():
+        return metric.batch_triplet_loss(embeddings, lossbook_miners.semihard_triplets(embeddings, labels), margin=0.5)
+
+    def reference():
+        return reference_loss(embeddings, labels, reference_miner(embeddings, labels))
+
+    return [embeddings], ours, reference
+
+
+def contrastive_build(batch, generator, device) -> Built:
+    distances, losses, _ = _pml()
+    embeddings, labels = _labelled_embeddings(batch, generator, device)
+    reference_loss = losses.ContrastiveLoss(
+        pos_margin=0.0, neg_margin=1.0, distance=distances.LpDistance(normalize_embeddings=False)
+    )
+    return (
+        [embeddings],
+        lambda: metric.batch_contrastive_loss(embeddings, labels, margin=1.0),
+        lambda: reference_loss(embeddings, labels),
+    )
+
+
+# --- calibration (no gradient: forward time only) ---------------------------------------
+
+
+def ece_build(batch, generator, device) -> Built:
+    from torchmetrics.classification import MulticlassCalibrationError
+
+    logits, labels = _class_logits(batch, generator, device)
+    probs = logits.detach().softmax(1)
+    reference_metric = MulticlassCalibrationError(num_classes=CLASSES, n_bins=15, norm="l1").to(device)
+    zero = torch.zeros((), device=device, requires_grad=True)
+
+    def ours():
+        return zero + calibration.expected_calibration_error(probs, labels, n_bins=15)
+
+    def reference():
+        return zero + reference_metric(probs, labels)
+
+    return [zero], ours, reference
+
+
+CASES += [
+    cross_entropy_case("cross_entropy"),
+    cross_entropy_case("cross_entropy (label_smoothing=0.1)", label_smoothing=0.1),
+    Case("nll", "F.nll_loss", 1.10, ELEMENTWISE_SIZES, nll_build),
+    Case("bce", "F.binary_cross_entropy", 1.10, ELEMENTWISE_SIZES, bce_build),
+    Case("bce_with_logits (pos_weight)", "F.binary_cross_entropy_with_logits", 1.10, ELEMENTWISE_SIZES, bce_with_logits_build),
+    Case("focal_loss (binary)", "torchvision sigmoid_focal_loss", 1.10, ELEMENTWISE_SIZES, focal_build),
+    Case("triplet_margin_loss", "F.triplet_margin_loss", 1.10, PAIRWISE_SIZES, triplet_build),
+    Case("batch-hard mining + triplet", "pml BatchHardMiner + TripletMarginLoss", 1.00, PAIRWISE_SIZES, batch_hard_build),
+    Case("semi-hard mining + triplet", "pml TripletMarginMiner(semihard) + TripletMarginLoss", 1.00, PAIRWISE_SIZES, semihard_build),
+    Case("batch_contrastive_loss (all pairs)", "pml ContrastiveLoss", 1.00, PAIRWISE_SIZES, contrastive_build),
+    Case("expected_calibration_error", "torchmetrics MulticlassCalibrationError", 1.00, ELEMENTWISE_SIZES, ece_build),
 ]

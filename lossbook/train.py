@@ -17,7 +17,11 @@ import torch
 
 RUN_SIZES = ("smoke", "full")
 RUN_SIZE_VARIABLE = "LOSSBOOK_RUN_SIZE"
-DEFAULT_THREADS = 2
+# One thread: the book's models are small, so a second thread adds synchronisation
+# overhead rather than speed, and a busy machine (two notebooks tested side by side on
+# two cores) can stall a multi-threaded step for milliseconds. It also fixes how float
+# sums are split, so every run prints the same digits.
+DEFAULT_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,8 @@ def setup(seed: int = 0, *, threads: int | None = DEFAULT_THREADS, deterministic
 
     Args:
         seed: the seed for Python, NumPy and torch.
-        threads: CPU threads for torch; ``None`` keeps torch's default. Two is what
-            the book's committed outputs were produced with (and what Colab has).
+        threads: CPU threads for torch; ``None`` keeps torch's default. One is what
+            the book's committed outputs were produced with.
         deterministic: call ``torch.use_deterministic_algorithms(True)``.
 
     Returns:

@@ -53,3 +53,8 @@ def test_seed_must_be_a_non_negative_int(seed):
 def test_threads_must_be_positive():
     with pytest.raises(ValueError, match="threads must be a positive int or None, got 0"):
         setup(seed=0, threads=0)
+
+
+def test_setup_defaults_to_one_cpu_thread():
+    run = setup(seed=0)
+    assert run.threads == 1 and torch.get_num_threads() == 1
