@@ -8,7 +8,7 @@ expected and what was received, so a reader can fix the call from the message al
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 import torch
 
@@ -90,3 +90,19 @@ def check_real(name: str, value: object, *, minimum: float, inclusive: bool = Tr
         relation = ">=" if inclusive else ">"
         raise ValueError(f"{name} must be a finite number {relation} {minimum:g}, got {value!r}")
     return number
+
+
+def check_int(name: str, value: object, *, minimum: int) -> int:
+    """Require an ``int >= minimum`` (bools are refused: ``True`` is not a count)."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_bool(name: str, value: object) -> bool:
+    """Require a real ``bool`` (``0``/``1`` or a tensor would hide a mistaken argument order)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return value

@@ -27,13 +27,12 @@ import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from numbers import Integral
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from lossbook.checks import check_real, check_tensor
+from lossbook.checks import check_bool, check_int, check_real, check_tensor
 
 __all__ = [
     "iterations_per_epoch",
@@ -55,20 +54,6 @@ __all__ = [
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def _check_int(name: str, value: object, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-    return value
-
-
 # --- epochs and iterations ---------------------------------------------------------------
 
 
@@ -81,9 +66,9 @@ def iterations_per_epoch(n: int, batch_size: int, drop_last: bool = False) -> in
         >>> iterations_per_epoch(1_000, 100), iterations_per_epoch(50_000, 128), iterations_per_epoch(50_000, 128, drop_last=True)
         (10, 391, 390)
     """
-    n = _check_int("n", n, minimum=1)
-    batch_size = _check_int("batch_size", batch_size, minimum=1)
-    _check_bool("drop_last", drop_last)
+    n = check_int("n", n, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    check_bool("drop_last", drop_last)
     return n // batch_size if drop_last else -(-n // batch_size)
 
 
@@ -94,7 +79,7 @@ def total_iterations(n: int, batch_size: int, epochs: int, drop_last: bool = Fal
         >>> total_iterations(50_000, 128, 100), total_iterations(50_000, 128, 100, drop_last=True)
         (39100, 39000)
     """
-    epochs = _check_int("epochs", epochs, minimum=0)
+    epochs = check_int("epochs", epochs, minimum=0)
     return epochs * iterations_per_epoch(n, batch_size, drop_last)
 
 
@@ -128,9 +113,9 @@ def epoch_batches(
         >>> [batch.tolist() for batch in epoch_batches(5, 2, shuffle=False)]
         [[0, 1], [2, 3], [4]]
     """
-    n = _check_int("n", n, minimum=1)
-    batch_size = n if batch_size is None else _check_int("batch_size", batch_size, minimum=1)
-    order = torch.randperm(n, generator=generator) if _check_bool("shuffle", shuffle) else torch.arange(n)
+    n = check_int("n", n, minimum=1)
+    batch_size = n if batch_size is None else check_int("batch_size", batch_size, minimum=1)
+    order = torch.randperm(n, generator=generator) if check_bool("shuffle", shuffle) else torch.arange(n)
     batches = list(order.split(batch_size))
     if drop_last and len(batches[-1]) < batch_size:
         batches.pop()
@@ -254,12 +239,12 @@ def fit(
             "inputs and targets must have the same number of samples (first dimension): "
             f"got inputs {tuple(inputs.shape)} and targets {tuple(targets.shape)}"
         )
-    n = _check_int("number of samples", len(inputs), minimum=1)
+    n = check_int("number of samples", len(inputs), minimum=1)
     if batch_size is not None:
-        _check_int("batch_size", batch_size, minimum=1)
-    epochs = _check_int("epochs", epochs, minimum=1)
-    _check_bool("drop_last", drop_last)
-    seed = _check_int("seed", seed, minimum=0)
+        check_int("batch_size", batch_size, minimum=1)
+    epochs = check_int("epochs", epochs, minimum=1)
+    check_bool("drop_last", drop_last)
+    seed = check_int("seed", seed, minimum=0)
     if (lr is None) == (optimizer is None):
         raise ValueError("give exactly one of lr (plain SGD) or optimizer (a factory), got "
                          f"lr={lr!r} and optimizer={optimizer!r}")
@@ -361,6 +346,18 @@ def per_example_gradients(
     return torch.cat([grads[name].reshape(len(inputs), -1) for name in names], dim=1)
 
 
+def _check_gradient_batch(sample_gradients: object, batch_size: object) -> tuple[int, int]:
+    """Validate an (N, P) matrix of per-sample gradients and a batch size 1..N; return (N, B)."""
+    check_tensor("sample_gradients", sample_gradients)
+    if sample_gradients.ndim != 2:
+        raise ValueError(f"sample_gradients must be a 2-D (N, P) matrix, got shape {tuple(sample_gradients.shape)}")
+    n = len(sample_gradients)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    if batch_size > n:
+        raise ValueError(f"batch_size must be <= the number of samples ({n}), got {batch_size}")
+    return n, batch_size
+
+
 def minibatch_gradient_variance(
     sample_gradients: torch.Tensor, batch_size: int, *, draws: int = 1000, seed: int = 0
 ) -> float:
@@ -370,15 +367,9 @@ def minibatch_gradient_variance(
     without replacement (one batch of a shuffled epoch) and :math:`g` the mean of all
     rows; the expectation is estimated from ``draws`` random batches.
     """
-    check_tensor("sample_gradients", sample_gradients)
-    if sample_gradients.ndim != 2:
-        raise ValueError(f"sample_gradients must be a 2-D (N, P) matrix, got shape {tuple(sample_gradients.shape)}")
-    n = len(sample_gradients)
-    batch_size = _check_int("batch_size", batch_size, minimum=1)
-    if batch_size > n:
-        raise ValueError(f"batch_size must be <= the number of samples ({n}), got {batch_size}")
-    draws = _check_int("draws", draws, minimum=1)
-    generator = torch.Generator().manual_seed(_check_int("seed", seed, minimum=0))
+    n, batch_size = _check_gradient_batch(sample_gradients, batch_size)
+    draws = check_int("draws", draws, minimum=1)
+    generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
     centred = sample_gradients - sample_gradients.mean(dim=0)
     # argsort of uniform noise gives `draws` independent permutations at once; keep the first B of each.
     index = torch.rand(draws, n, generator=generator).argsort(dim=1)[:, :batch_size]
@@ -401,13 +392,7 @@ def expected_minibatch_gradient_variance(sample_gradients: torch.Tensor, batch_s
     The :math:`1/B` law, times the finite-population correction that makes the
     full batch (:math:`B = N`) noiseless.
     """
-    check_tensor("sample_gradients", sample_gradients)
-    if sample_gradients.ndim != 2:
-        raise ValueError(f"sample_gradients must be a 2-D (N, P) matrix, got shape {tuple(sample_gradients.shape)}")
-    n = len(sample_gradients)
-    batch_size = _check_int("batch_size", batch_size, minimum=1)
-    if batch_size > n:
-        raise ValueError(f"batch_size must be <= the number of samples ({n}), got {batch_size}")
+    n, batch_size = _check_gradient_batch(sample_gradients, batch_size)
     if n == 1:
         return 0.0
     sigma2 = (sample_gradients - sample_gradients.mean(dim=0)).square().sum(dim=1).mean().item()
@@ -489,14 +474,14 @@ def lr_range_test(
     max_lr = check_real("max_lr", max_lr, minimum=0.0, inclusive=False)
     if max_lr <= min_lr:
         raise ValueError(f"max_lr must be > min_lr ({min_lr:g}), got {max_lr:g}")
-    steps = _check_int("steps", steps, minimum=2)
+    steps = check_int("steps", steps, minimum=2)
     if mode not in ("exponential", "linear"):
         raise ValueError(f"mode must be one of ('exponential', 'linear'), got {mode!r}")
     smoothing = check_real("smoothing", smoothing, minimum=0.0)
     if smoothing >= 1.0:
         raise ValueError(f"smoothing must be in [0, 1), got {smoothing:g}")
     stop_factor = check_real("stop_factor", stop_factor, minimum=1.0, inclusive=False)
-    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     n = len(inputs)
 
     if mode == "exponential":
@@ -505,7 +490,7 @@ def lr_range_test(
         schedule = [min_lr + (max_lr - min_lr) * k / (steps - 1) for k in range(steps)]
     initial_state = copy.deepcopy(model.state_dict())
     opt = (optimizer or torch.optim.SGD)(model.parameters(), lr=min_lr)
-    generator = torch.Generator().manual_seed(_check_int("seed", seed, minimum=0))
+    generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
     batches: list[torch.Tensor] = []
     result = RangeTest(lrs=[], losses=[], smoothed=[], stopped_early=False)
     average, best = 0.0, math.inf

@@ -26,13 +26,12 @@ Two deliberate differences from torch, both documented where they apply:
 from __future__ import annotations
 
 import math
-from numbers import Integral
 
 import torch
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import CosineAnnealingLR, LambdaLR, StepLR
 
-from lossbook.checks import check_real
+from lossbook.checks import check_int, check_real
 
 __all__ = [
     "step_decay_lr",
@@ -43,15 +42,6 @@ __all__ = [
     "warmup_cosine_scheduler",
     "schedule_values",
 ]
-
-
-def _check_int(name: str, value: object, *, minimum: int) -> int:
-    """Require an ``int >= minimum`` (bools are refused: ``True`` is not a step count)."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_optimizer(optimizer: object) -> Optimizer:
@@ -84,9 +74,9 @@ def step_decay_lr(step: int, *, base_lr: float, step_size: int, gamma: float = 0
         >>> [step_decay_lr(epoch, base_lr=0.01, step_size=30, gamma=0.5) for epoch in (0, 29, 30, 60)]
         [0.01, 0.01, 0.005, 0.0025]
     """
-    step = _check_int("step", step, minimum=0)
+    step = check_int("step", step, minimum=0)
     base_lr = check_real("base_lr", base_lr, minimum=0.0, inclusive=False)
-    step_size = _check_int("step_size", step_size, minimum=1)
+    step_size = check_int("step_size", step_size, minimum=1)
     gamma = check_real("gamma", gamma, minimum=0.0, inclusive=False)
     if gamma > 1.0:
         raise ValueError(f"gamma must be in (0, 1], got {gamma:g}")
@@ -117,9 +107,9 @@ def cosine_lr(step: int, *, base_lr: float, total_steps: int, min_lr: float = 0.
         >>> [round(cosine_lr(t, base_lr=1.0, total_steps=4), 4) for t in range(6)]
         [1.0, 0.8536, 0.5, 0.1464, 0.0, 0.0]
     """
-    step = _check_int("step", step, minimum=0)
+    step = check_int("step", step, minimum=0)
     base_lr = check_real("base_lr", base_lr, minimum=0.0, inclusive=False)
-    total_steps = _check_int("total_steps", total_steps, minimum=1)
+    total_steps = check_int("total_steps", total_steps, minimum=1)
     min_lr = _check_min_lr(min_lr, base_lr, "base_lr")
     progress = min(step, total_steps) / total_steps
     return min_lr + 0.5 * (base_lr - min_lr) * (1.0 + math.cos(math.pi * progress))
@@ -167,10 +157,10 @@ def warmup_cosine_lr(
         >>> [round(warmup_cosine_lr(e, peak_lr=0.1, warmup_steps=10, total_steps=100), 4) for e in (0, 5, 10, 55, 100)]
         [0.0, 0.05, 0.1, 0.05, 0.0]
     """
-    step = _check_int("step", step, minimum=0)
+    step = check_int("step", step, minimum=0)
     peak_lr = check_real("peak_lr", peak_lr, minimum=0.0, inclusive=False)
-    warmup_steps = _check_int("warmup_steps", warmup_steps, minimum=0)
-    total_steps = _check_int("total_steps", total_steps, minimum=1)
+    warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0)
+    total_steps = check_int("total_steps", total_steps, minimum=1)
     if total_steps <= warmup_steps:
         raise ValueError(
             f"total_steps must be > warmup_steps ({warmup_steps}) so that some decay is left, got {total_steps}"
@@ -196,7 +186,7 @@ def step_decay_scheduler(optimizer: Optimizer, *, step_size: int, gamma: float =
         [0.01, 0.005, 0.0025]
     """
     _check_optimizer(optimizer)
-    step_size = _check_int("step_size", step_size, minimum=1)
+    step_size = check_int("step_size", step_size, minimum=1)
     gamma = check_real("gamma", gamma, minimum=0.0, inclusive=False)
     if gamma > 1.0:
         raise ValueError(f"gamma must be in (0, 1], got {gamma:g}")
@@ -215,7 +205,7 @@ def cosine_scheduler(optimizer: Optimizer, *, total_steps: int, min_lr: float = 
         [1.0, 0.8536, 0.5, 0.1464, 0.0]
     """
     _check_optimizer(optimizer)
-    total_steps = _check_int("total_steps", total_steps, minimum=1)
+    total_steps = check_int("total_steps", total_steps, minimum=1)
     min_lr = check_real("min_lr", min_lr, minimum=0.0)
     for index, group in enumerate(optimizer.param_groups):
         if min_lr > group["lr"]:
@@ -275,7 +265,7 @@ def schedule_values(optimizer: Optimizer, scheduler: torch.optim.lr_scheduler.LR
     throwaway optimizer: it advances the scheduler.
     """
     _check_optimizer(optimizer)
-    steps = _check_int("steps", steps, minimum=1)
+    steps = check_int("steps", steps, minimum=1)
     values = []
     for _ in range(steps):
         values.append(optimizer.param_groups[0]["lr"])
