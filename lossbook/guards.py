@@ -123,7 +123,20 @@ def looks_like_probabilities(input: torch.Tensor, *, class_dim: int | None) -> b
     if class_dim is None and not _made_by_sigmoid(input):
         return False
     values = input.detach()
-    # One pass for both bounds: for ordinary logits the check ends here.
+    if class_dim is not None and values.dim() > 1:
+        # The rule needs *every* slice along the class dimension to be a distribution, so
+        # one slice that is not (any value outside [0, 1]) settles it for the whole tensor.
+        # Testing the first slice costs O(C) instead of a pass over all the logits, and
+        # ordinary logits (some negative score in nearly every row) end the check here.
+        # Only a first slice that looks like probabilities goes on to the full check below,
+        # so the rule fires on exactly the same inputs as the full check alone.
+        first = [0] * values.dim()
+        first[class_dim] = slice(None)
+        first_slice = values[tuple(first)]
+        # min first: a logit row almost always holds a negative score, so one reduction decides.
+        if first_slice.min().item() < 0.0 or first_slice.max().item() > 1.0:
+            return False
+    # One pass for both bounds over the whole tensor.
     low, high = torch.aminmax(values)
     if not (low.item() >= 0.0 and high.item() <= 1.0):
         return False

@@ -8,6 +8,16 @@ takes log-probabilities). The logit losses run the double-softmax guard of
 
 Also here: soft targets for label smoothing and *semantic* smoothing, and class-weight
 helpers for imbalanced data (inverse frequency, effective number, ``pos_weight``).
+
+The formulas are written out in the docstrings and, line by line, in the Classification
+chapter. Where PyTorch has the same loss (BCE, BCE with logits, cross-entropy, NLL) the
+computation is PyTorch's fused kernel, called once the inputs are validated: it makes
+one or two passes over the logits where the written-out formula makes half a dozen,
+and keeps fewer intermediate tensors for the backward pass (see ``benchmarks/``). What
+this module adds is strict validation, the double-softmax guard, and the documented
+deviations from torch, handled explicitly around the fused call (an all-ignored batch
+gives 0, not NaN). Validation stays cheap: it reads the targets, never the logits a
+second time (the guard looks at one slice of the logits in the common case).
 """
 
 from __future__ import annotations
@@ -98,8 +108,11 @@ def _check_class_weight(weight: torch.Tensor | None, input: torch.Tensor, num_cl
 
 def _check_index_target(
     input: torch.Tensor, target: torch.Tensor, class_dim: int, num_classes: int, ignore_index: int | None
-) -> torch.Tensor:
-    """Class-index targets: integer, input's shape without the class dimension, values in [0, C)."""
+) -> tuple[torch.Tensor, bool]:
+    """Class-index targets: integer, input's shape without the class dimension, values in [0, C).
+
+    Returns the targets as int64 and whether any of them equals ``ignore_index``.
+    """
     if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
         raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
     expected = input.shape[:class_dim] + input.shape[class_dim + 1:]
@@ -109,6 +122,11 @@ def _check_index_target(
             f"expected {tuple(expected)}, got {tuple(target.shape)}"
         )
     target = target.long()
+    # The common case in one pass over the N targets: every index in [0, C).
+    low, high = (bound.item() for bound in torch.aminmax(target))
+    if low >= 0 and high < num_classes:
+        ignored = ignore_index is not None and low <= ignore_index <= high and bool((target == ignore_index).any())
+        return target, ignored
     valid = target != ignore_index if ignore_index is not None else torch.ones_like(target, dtype=torch.bool)
     in_range = (target >= 0) & (target < num_classes)
     if not bool((in_range | ~valid).all()):
@@ -118,7 +136,7 @@ def _check_index_target(
             f"target must hold class indices in [0, {num_classes - 1}]{ignore}: got {bad.min().item()}"
             + (f" to {bad.max().item()}" if bad.numel() > 1 else "")
         )
-    return target
+    return target, True  # out-of-range values that passed are all ignore_index
 
 
 def _check_probability_target(input: torch.Tensor, target: torch.Tensor, class_dim: int) -> None:
@@ -148,6 +166,16 @@ def _check_label_smoothing(label_smoothing: object) -> float:
     return epsilon
 
 
+def _total_target_weight(
+    target: torch.Tensor, weight: torch.Tensor | None, ignore_index: int, dtype: torch.dtype
+) -> torch.Tensor:
+    """The denominator of the weighted mean: :math:`\\sum_n w_{y_n}` over targets that are not ignored."""
+    valid = target != ignore_index
+    if weight is None:
+        return valid.sum().to(dtype)
+    return (weight[torch.where(valid, target, torch.zeros_like(target))] * valid).sum()
+
+
 def _weighted_mean(total: torch.Tensor, total_weight: torch.Tensor) -> torch.Tensor:
     # A batch whose targets are all ignored has total weight 0: return 0, not 0/0 = NaN
     # (the safe denominator keeps the unused branch, and so the gradient, free of NaN).
@@ -156,25 +184,9 @@ def _weighted_mean(total: torch.Tensor, total_weight: torch.Tensor) -> torch.Ten
     return torch.where(positive, total / safe, torch.zeros_like(total))
 
 
-def _class_view(vector: torch.Tensor, ndim: int, class_dim: int) -> torch.Tensor:
-    """Reshape a per-class vector (C,) to broadcast along ``class_dim`` of an ``ndim`` tensor."""
-    shape = [1] * ndim
-    shape[class_dim] = vector.shape[0]
-    return vector.view(shape)
-
-
 # ---------------------------------------------------------------------------------------
 # binary losses
 # ---------------------------------------------------------------------------------------
-
-
-def _clamped_log(probs: torch.Tensor) -> torch.Tensor:
-    """``max(log p, -100)`` as torch's BCE computes it, with a zero (not NaN) gradient where p is 0."""
-    tiny = torch.finfo(probs.dtype).tiny
-    # log(0) = -inf and its gradient is infinite; below the smallest normal number use the floor directly.
-    usable = probs >= tiny
-    log = torch.log(torch.where(usable, probs, torch.ones_like(probs)))
-    return torch.where(usable, log, torch.full_like(log, -100.0)).clamp_min(-100.0)
 
 
 def bce(
@@ -189,7 +201,8 @@ def bce(
     .. math:: \ell_i = -w_i\left[y_i \log p_i + (1 - y_i)\log(1 - p_i)\right]
 
     Each log is clamped at :math:`-100`, as torch does, so :math:`p = 0` or :math:`1`
-    gives a loss of at most 100 instead of infinity. Prefer :func:`bce_with_logits`:
+    gives a loss of at most 100 instead of infinity; the gradient
+    :math:`w\,(p - y) / \max(p(1-p), 10^{-12})` stays finite there too. Prefer :func:`bce_with_logits`:
     once a sigmoid has rounded to exactly 0 or 1 the information is gone, the loss is
     stuck at the clamp and the gradient through the sigmoid is 0 (the saturation the
     classification chapter shows).
@@ -203,7 +216,7 @@ def bce(
     Shape:
         ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
 
-    Matches :func:`torch.nn.functional.binary_cross_entropy`.
+    Computed by :func:`torch.nn.functional.binary_cross_entropy` once the inputs are validated.
 
     Example:
         >>> bce(torch.tensor([0.9, 0.2]), torch.tensor([1.0, 0.0]), reduction="none")
@@ -213,13 +226,11 @@ def bce(
     check_pair(input, target)
     _check_range("input", input, 0.0, 1.0, " (bce takes probabilities; for logits use bce_with_logits)")
     _check_range("target", target, 0.0, 1.0)
-    loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
     if weight is not None:
         check_tensor("weight", weight)
         _check_weight_tensor("weight", weight, input)
         _check_broadcasts_to("weight", weight, input.shape)
-        loss = loss * weight
-    return reduce_loss(loss, reduction)
+    return F.binary_cross_entropy(input, target, weight=weight, reduction=reduction)
 
 
 def bce_with_logits(
@@ -256,8 +267,9 @@ def bce_with_logits(
     Shape:
         ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
 
-    Matches :func:`torch.nn.functional.binary_cross_entropy_with_logits`. Warns (see
-    :mod:`lossbook.guards`) when ``input`` looks like sigmoid outputs.
+    Computed by :func:`torch.nn.functional.binary_cross_entropy_with_logits` once the
+    inputs are validated. Warns (see :mod:`lossbook.guards`) when ``input`` looks like
+    sigmoid outputs.
 
     Example:
         >>> bce_with_logits(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]), reduction="none")
@@ -267,8 +279,6 @@ def bce_with_logits(
     check_pair(input, target)
     _check_range("target", target, 0.0, 1.0)
     check_logits(input, loss="bce_with_logits", class_dim=None)
-    # logsigmoid is computed as -softplus(-x): finite for any finite x (log(sigmoid(x)) is -inf below about -88).
-    positive_term = target * F.logsigmoid(input)
     if pos_weight is not None:
         check_tensor("pos_weight", pos_weight)
         _check_weight_tensor("pos_weight", pos_weight, input)
@@ -277,14 +287,12 @@ def bce_with_logits(
                 f"pos_weight must have shape () or (C,) with C = input.shape[-1] = {input.shape[-1]}: "
                 f"got {tuple(pos_weight.shape)}"
             )
-        positive_term = pos_weight * positive_term
-    loss = -(positive_term + (1 - target) * F.logsigmoid(-input))
     if weight is not None:
         check_tensor("weight", weight)
         _check_weight_tensor("weight", weight, input)
         _check_broadcasts_to("weight", weight, input.shape)
-        loss = loss * weight
-    return reduce_loss(loss, reduction)
+    # torch writes log sigma(x) as -softplus(-x): finite for any finite x (log(sigmoid(x)) is -inf below about -88).
+    return F.binary_cross_entropy_with_logits(input, target, weight=weight, pos_weight=pos_weight, reduction=reduction)
 
 
 # ---------------------------------------------------------------------------------------
@@ -335,9 +343,10 @@ def cross_entropy(
     Shape:
         Output: scalar, or the shape of ``input`` without the class dimension for ``"none"``.
 
-    Matches :func:`torch.nn.functional.cross_entropy`, except that a batch whose targets
-    are *all* ``ignore_index`` gives 0 (torch: NaN). Warns (see :mod:`lossbook.guards`)
-    when ``input`` looks like softmax outputs.
+    Computed by :func:`torch.nn.functional.cross_entropy` once the inputs are validated,
+    except that a batch whose targets are *all* ``ignore_index`` (or all of weight 0)
+    gives 0 with a zero gradient (torch: NaN). Warns (see :mod:`lossbook.guards`) when
+    ``input`` looks like softmax outputs.
 
     Example:
         >>> logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
@@ -353,8 +362,7 @@ def cross_entropy(
     class_dim, num_classes = _class_layout(input)
     weight = _check_class_weight(weight, input, num_classes)
     check_logits(input, loss="cross_entropy", class_dim=class_dim)
-    # log_softmax subtracts the row max first: exp never overflows, log never sees 0.
-    log_probs = torch.log_softmax(input, dim=class_dim)
+    # torch's kernel takes log_softmax, which subtracts the row max first: exp never overflows, log never sees 0.
 
     if target.is_floating_point():
         if ignore_index != -100:
@@ -363,27 +371,17 @@ def cross_entropy(
                 "give ignored rows zero weight instead"
             )
         _check_probability_target(input, target, class_dim)
-        smoothed = (1 - epsilon) * target + epsilon / num_classes if epsilon > 0 else target
-        weighted = log_probs if weight is None else log_probs * _class_view(weight, input.dim(), class_dim)
-        return reduce_loss(-(smoothed * weighted).sum(dim=class_dim), reduction)
+        # "mean" divides by the number of rows (every slice along the class dimension), never 0.
+        return F.cross_entropy(input, target, weight=weight, reduction=reduction, label_smoothing=epsilon)
 
-    target = _check_index_target(input, target, class_dim, num_classes, ignore_index)
-    valid = target != ignore_index
-    safe_target = torch.where(valid, target, torch.zeros_like(target))
-    picked = log_probs.gather(class_dim, safe_target.unsqueeze(class_dim)).squeeze(class_dim)
-    if weight is None:
-        target_weight = valid.to(input.dtype)
-        smooth = -log_probs.sum(dim=class_dim)
-    else:
-        target_weight = weight[safe_target] * valid
-        smooth = -(log_probs * _class_view(weight, input.dim(), class_dim)).sum(dim=class_dim)
-    loss = (1 - epsilon) * target_weight * (-picked)
-    if epsilon > 0:
-        loss = loss + (epsilon / num_classes) * smooth
-    loss = torch.where(valid, loss, torch.zeros_like(loss))
-    if reduction == "mean":
-        return _weighted_mean(loss.sum(), target_weight.sum())
-    return reduce_loss(loss, reduction)
+    target, any_ignored = _check_index_target(input, target, class_dim, num_classes, ignore_index)
+    options = dict(weight=weight, ignore_index=ignore_index, label_smoothing=epsilon)
+    if reduction != "mean" or (weight is None and not any_ignored):
+        # torch's "mean" divides by the number of targets here, which is at least 1.
+        return F.cross_entropy(input, target, reduction=reduction, **options)
+    # torch's "mean" divides by sum_n w_{y_n} over the kept targets, which can be 0: divide here instead.
+    total = F.cross_entropy(input, target, reduction="sum", **options)
+    return _weighted_mean(total, _total_target_weight(target, weight, ignore_index, input.dtype))
 
 
 def nll(
@@ -413,8 +411,9 @@ def nll(
     Shape:
         Output: scalar, or the shape of ``target`` for ``"none"``.
 
-    Matches :func:`torch.nn.functional.nll_loss`, except that a batch whose targets are
-    all ``ignore_index`` gives 0 (torch: NaN). Warns (see :mod:`lossbook.guards`) when
+    Computed by :func:`torch.nn.functional.nll_loss` once the inputs are validated,
+    except that a batch whose targets are all ``ignore_index`` (or all of weight 0)
+    gives 0 with a zero gradient (torch: NaN). Warns (see :mod:`lossbook.guards`) when
     ``input`` looks like probabilities.
 
     Example:
@@ -430,16 +429,14 @@ def nll(
     class_dim, num_classes = _class_layout(input)
     weight = _check_class_weight(weight, input, num_classes)
     check_logits(input, loss="nll", class_dim=class_dim)
-    target = _check_index_target(input, target, class_dim, num_classes, ignore_index)
-    valid = target != ignore_index
-    safe_target = torch.where(valid, target, torch.zeros_like(target))
-    picked = input.gather(class_dim, safe_target.unsqueeze(class_dim)).squeeze(class_dim)
-    target_weight = valid.to(input.dtype) if weight is None else weight[safe_target] * valid
-    # where(), not a multiplication by the mask: an ignored row may hold -inf log-probabilities.
-    loss = torch.where(valid, -picked * target_weight, torch.zeros_like(picked))
-    if reduction == "mean":
-        return _weighted_mean(loss.sum(), target_weight.sum())
-    return reduce_loss(loss, reduction)
+    target, any_ignored = _check_index_target(input, target, class_dim, num_classes, ignore_index)
+    # torch never reads an ignored row, so -inf log-probabilities there cost nothing.
+    if reduction != "mean" or (weight is None and not any_ignored):
+        # torch's "mean" divides by the number of targets here, which is at least 1.
+        return F.nll_loss(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+    # torch's "mean" divides by sum_n w_{y_n} over the kept targets, which can be 0: divide here instead.
+    total = F.nll_loss(input, target, weight=weight, ignore_index=ignore_index, reduction="sum")
+    return _weighted_mean(total, _total_target_weight(target, weight, ignore_index, input.dtype))
 
 
 def focal_loss(
@@ -507,11 +504,15 @@ def focal_loss(
             if alpha > 1.0:
                 raise ValueError(f"alpha must be in [0, 1] for binary focal loss, got {alpha!r}")
         check_logits(input, loss="focal_loss", class_dim=None)
-        log_p_t_terms = target * F.logsigmoid(input) + (1 - target) * F.logsigmoid(-input)
-        # 1 - p_t as a sum of two sigmoids: exact even where p_t rounds to 1.
-        one_minus_p_t = target * torch.sigmoid(-input) + (1 - target) * torch.sigmoid(input)
-        # clamp_min(tiny): d/du u^gamma is infinite at u = 0 for gamma < 1; the clamp keeps the gradient at 0.
-        loss = -one_minus_p_t.clamp_min(tiny).pow(gamma) * log_p_t_terms
+        # -[y log p + (1-y) log(1-p)], the cross-entropy term, from torch's stable fused kernel.
+        cross_entropy_terms = F.binary_cross_entropy_with_logits(input, target, reduction="none")
+        # 1 - p_t = y sigma(-x) + (1-y) sigma(x). lerp is exact at y = 0 and y = 1, and sigma(-x)
+        # is not computed as 1 - sigma(x), so 1 - p_t keeps its digits even where p_t rounds to 1.
+        one_minus_p_t = torch.lerp(torch.sigmoid(input), torch.sigmoid(-input), target)
+        if gamma < 1:
+            # d/du u^gamma is infinite at u = 0 for 0 < gamma < 1; clamping at tiny keeps the gradient at 0.
+            one_minus_p_t = one_minus_p_t.clamp_min(tiny)
+        loss = one_minus_p_t.pow(gamma) * cross_entropy_terms
         if alpha is not None:
             loss = (alpha * target + (1 - alpha) * (1 - target)) * loss
         return reduce_loss(loss, reduction)
@@ -525,7 +526,7 @@ def focal_loss(
         )
     alpha = _check_class_weight(alpha, input, num_classes, name="alpha")
     check_logits(input, loss="focal_loss", class_dim=class_dim)
-    target = _check_index_target(input, target, class_dim, num_classes, ignore_index)
+    target, _ = _check_index_target(input, target, class_dim, num_classes, ignore_index)
     valid = target != ignore_index
     safe_target = torch.where(valid, target, torch.zeros_like(target))
     log_p_t = torch.log_softmax(input, dim=class_dim).gather(class_dim, safe_target.unsqueeze(class_dim))

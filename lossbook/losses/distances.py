@@ -56,14 +56,6 @@ def check_labels(labels: object, batch_size: int | None = None) -> torch.Tensor:
     return tensor
 
 
-def _safe_sqrt(square: torch.Tensor) -> torch.Tensor:
-    """``sqrt`` whose gradient at 0 is 0 instead of infinite (a valid subgradient)."""
-    positive = square > 0
-    # Taking the root of a stand-in 1 where the square is 0 keeps the backward pass free of 0/0.
-    root = torch.where(positive, square, torch.ones_like(square)).sqrt()
-    return torch.where(positive, root, torch.zeros_like(root))
-
-
 def _unit_rows(x: torch.Tensor) -> torch.Tensor:
     """Rows scaled to unit length; an all-zero row stays zero (its gradient is the identity)."""
     norm = torch.linalg.vector_norm(x, dim=-1, keepdim=True)
@@ -128,6 +120,8 @@ def pairwise_distances(
     because rounding can make it slightly negative. Without ``other`` the diagonal is
     exactly 0, a point's distance to itself. Where a Euclidean distance is 0 its
     gradient is taken as 0 (a subgradient), so coinciding embeddings never give NaN.
+    ``"euclidean"`` is computed by :func:`torch.cdist` (``p=2``), which does exactly this
+    in one fused step (for more than 25 rows; fewer rows are compared directly, exactly).
 
     Args:
         embeddings: :math:`(B, D)` floating-point matrix.
@@ -136,8 +130,6 @@ def pairwise_distances(
 
     Shape:
         Output: :math:`(B, M)` (:math:`(B, B)` without ``other``).
-
-    ``"euclidean"`` matches :func:`torch.cdist` with ``p=2``.
 
     Example:
         >>> pairwise_distances(torch.tensor([[0., 0.], [3., 4.], [6., 8.]]))
@@ -160,13 +152,14 @@ def pairwise_distances(
             )
     if metric == "cosine":
         distances = 1.0 - _unit_rows(embeddings) @ _unit_rows(other).T
+    elif metric == "euclidean":
+        distances = torch.cdist(embeddings, other)  # gradient 0 where a distance is 0, never NaN
     else:
-        squares = (
+        distances = (
             embeddings.square().sum(dim=1, keepdim=True)
             + other.square().sum(dim=1)
             - 2.0 * embeddings @ other.T
         ).clamp_min(0.0)  # rounding can push a true 0 slightly below zero
-        distances = squares if metric == "squared_euclidean" else _safe_sqrt(squares)
     if same:
         diagonal = torch.eye(len(embeddings), dtype=torch.bool, device=embeddings.device)
         distances = distances.masked_fill(diagonal, 0.0)

@@ -13,15 +13,20 @@ sentence embeddings.)
 * :func:`batch_contrastive_loss` and :func:`batch_triplet_loss` work on a labelled batch
   and the index tuples a miner from :mod:`lossbook.miners` picked.
 
-Distances come from :mod:`lossbook.losses.distances`.
+Distances come from :mod:`lossbook.losses.distances`. Where torch has the same loss
+(:func:`triplet_margin_loss`), the computation is torch's kernel once the inputs are
+validated; :func:`batch_contrastive_loss` over all pairs works on the :math:`B \times B`
+distance matrix (:math:`O(B^2)` memory) instead of gathering :math:`B^2/2` pairs of
+embeddings (:math:`O(B^2 D)`).
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from lossbook.checks import check_floating, check_real, check_reduction, check_same_dtype, check_tensor
-from lossbook.losses.distances import check_embeddings, check_labels, paired_distance
+from lossbook.losses.distances import check_embeddings, check_labels, paired_distance, pairwise_distances
 from lossbook.reduction import reduce_loss
 
 __all__ = ["contrastive_loss", "triplet_margin_loss", "batch_contrastive_loss", "batch_triplet_loss"]
@@ -164,7 +169,8 @@ def triplet_margin_loss(
         ``anchor``, ``positive``, ``negative``: :math:`(N, D)` or :math:`(D,)`.
         Output: scalar, or :math:`(N,)` (:math:`()` for 1-D inputs) for ``"none"``.
 
-    With ``squared=False`` it matches :func:`torch.nn.functional.triplet_margin_loss`.
+    With ``squared=False`` it is computed by :func:`torch.nn.functional.triplet_margin_loss`
+    once the inputs are validated (the same :math:`d`, ``eps`` included).
 
     Example:
         >>> a, p, n = torch.tensor([[0., 0.]]), torch.tensor([[3., 4.]]), torch.tensor([[0., 2.]])
@@ -181,10 +187,13 @@ def triplet_margin_loss(
     for name, flag in (("swap", swap), ("squared", squared)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+    if not squared:
+        return F.triplet_margin_loss(
+            anchor, positive, negative, margin=margin, p=p, eps=eps, swap=swap, reduction=reduction
+        )
 
     def distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        d = torch.linalg.vector_norm(x - y + eps, ord=p, dim=-1)
-        return d.square() if squared else d
+        return torch.linalg.vector_norm(x - y + eps, ord=p, dim=-1).square()
 
     positive_distance = distance(anchor, positive)
     negative_distance = distance(anchor, negative)
@@ -238,7 +247,17 @@ def batch_contrastive_loss(
     Returns:
         The loss. A batch with no pair (a single embedding) gives 0 for ``"mean"`` and
         ``"sum"`` (an empty vector for ``"none"``) that is still attached to the autograd
-        graph: ``backward()`` runs and leaves zero gradients, never NaN.
+        graph: ``backward()`` runs and leaves zero gradients, never NaN. For ``"none"``
+        the pairs come in the order of ``pairs`` (default: row by row, as :func:`torch.triu_indices`).
+
+    Without ``pairs`` the loss of every pair is read off the :math:`B \times B` distance
+    matrix, :math:`d_{ij} = \lVert (x_i + \epsilon) - x_j \rVert_2` from
+    :func:`~lossbook.losses.distances.pairwise_distances` (one matrix product), so memory is
+    :math:`O(B^2)`, not :math:`O(B^2 D)`. Like :func:`torch.cdist` and
+    pytorch-metric-learning's ``LpDistance``, the matrix product rounds the distance of two
+    embeddings much closer together than their length (in float32, closer than about
+    :math:`10^{-3}\lVert x\rVert`); pass ``pairs`` for the row-by-row distance of
+    :func:`contrastive_loss` when that matters.
 
     Example:
         >>> x = torch.tensor([[0.], [0.5], [3.]])
@@ -248,16 +267,36 @@ def batch_contrastive_loss(
     check_reduction(reduction)
     check_embeddings("embeddings", embeddings)
     check_labels(labels, len(embeddings))
-    if pairs is None:
-        first, second = torch.triu_indices(len(labels), len(labels), offset=1, device=embeddings.device)
-    else:
+    margin = check_real("margin", margin, minimum=0.0, inclusive=False)
+    eps = check_real("eps", eps, minimum=0.0)
+    if pairs is not None:
         first, second = _check_indices("pairs", pairs, 2, len(embeddings))
-    if len(first) == 0:
+        if len(first) == 0:
+            return _zero(embeddings, reduction)
+        similar = labels[first] == labels[second]
+        return contrastive_loss(
+            embeddings[first], embeddings[second], similar, margin=margin, eps=eps, reduction=reduction
+        )
+
+    batch = len(embeddings)
+    if batch < 2:
         return _zero(embeddings, reduction)
-    similar = labels[first] == labels[second]
-    return contrastive_loss(
-        embeddings[first], embeddings[second], similar, margin=margin, eps=eps, reduction=reduction
-    )
+    # x_i - x_j + eps = (x_i + eps) - x_j: shifting the first argument puts contrastive_loss's eps in every entry.
+    distances = pairwise_distances(embeddings + eps, embeddings)  # d_ij for every ordered pair, (B, B)
+    similar = labels[:, None] == labels[None, :]
+    # The formula of contrastive_loss for every ordered pair at once: d^2 if similar, max(0, m - d)^2 if not,
+    # written as one clamp so that autograd keeps three B x B steps, not five:
+    # similar: d - 0 clamped above at +inf = d;  dissimilar: d - m clamped above at 0 = -max(0, m - d).
+    shift = torch.zeros_like(distances).masked_fill_(~similar, margin)  # 0 if similar, m if not
+    ceiling = torch.zeros_like(distances).masked_fill_(similar, float("inf"))  # +inf if similar, 0 if not
+    pair_losses = (distances - shift).clamp(max=ceiling).square()
+    # Keep each unordered pair once: i < j, the upper triangle above the diagonal.
+    if reduction == "none":
+        upper = torch.ones(batch, batch, dtype=torch.bool, device=embeddings.device).triu(diagonal=1)
+        return pair_losses[upper]  # boolean indexing reads row by row, the order of triu_indices
+    # triu zeroes the rest in one pass; selecting the pairs (nonzero) would cost more than the loss itself.
+    total = pair_losses.triu(diagonal=1).sum()
+    return total if reduction == "sum" else total / (batch * (batch - 1) // 2)
 
 
 def batch_triplet_loss(

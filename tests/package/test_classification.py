@@ -590,3 +590,215 @@ def test_the_guard_mode_does_not_change_any_value():
     with guard_mode("raise"):
         strict = cross_entropy(logits, target)
     assert torch.equal(off, strict)
+
+
+# --- the written-out formulas -----------------------------------------------------------
+# bce, bce_with_logits, cross_entropy and nll are computed by torch's fused kernels, so the
+# comparisons with torch above cannot catch a wrong formula by themselves. These oracles
+# write each docstring formula out term by term, independently of torch's loss kernels.
+
+
+def bce_formula(p, y, weight=None):
+    loss = -(y * torch.log(p).clamp_min(-100) + (1 - y) * torch.log(1 - p).clamp_min(-100))
+    return loss if weight is None else weight * loss
+
+
+def bce_with_logits_formula(x, y, weight=None, pos_weight=None):
+    # log sigma(x) = -log(1 + e^{-x}); written with log1p(exp()) of the non-positive side to stay finite.
+    def log_sigmoid(z):
+        return torch.minimum(z, torch.zeros_like(z)) - torch.log1p(torch.exp(-z.abs()))
+
+    positive = y * log_sigmoid(x)
+    if pos_weight is not None:
+        positive = pos_weight * positive
+    loss = -(positive + (1 - y) * log_sigmoid(-x))
+    return loss if weight is None else weight * loss
+
+
+def cross_entropy_formula(x, y, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean"):
+    """l_n = (1-eps) w_{y_n} (-log p_{n,y_n}) + eps/C sum_c w_c (-log p_{n,c}); mean divides by sum_n w_{y_n}."""
+    num_classes = x.shape[1]
+    log_p = x - x.amax(dim=1, keepdim=True)
+    log_p = log_p - torch.log(torch.exp(log_p).sum(dim=1, keepdim=True))
+    w = torch.ones(num_classes, dtype=x.dtype) if weight is None else weight
+    w_view = w.view(1, -1, *([1] * (x.dim() - 2)))
+    kept = y != ignore_index
+    safe = torch.where(kept, y, torch.zeros_like(y))
+    picked = log_p.gather(1, safe.unsqueeze(1)).squeeze(1)
+    loss = (1 - label_smoothing) * w[safe] * -picked + label_smoothing / num_classes * -(w_view * log_p).sum(dim=1)
+    loss = torch.where(kept, loss, torch.zeros_like(loss))
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / (w[safe] * kept).sum()
+
+
+def soft_cross_entropy_formula(x, q, weight=None, label_smoothing=0.0, reduction="mean"):
+    """l_n = -sum_c w_c q~_{n,c} log p_{n,c}, q~ = (1-eps) q + eps/C; mean over rows."""
+    num_classes = x.shape[1]
+    log_p = x - torch.logsumexp(x, dim=1, keepdim=True)
+    w = torch.ones(num_classes, dtype=x.dtype) if weight is None else weight
+    smoothed = (1 - label_smoothing) * q + label_smoothing / num_classes
+    loss = -(w.view(1, -1, *([1] * (x.dim() - 2))) * smoothed * log_p).sum(dim=1)
+    return {"none": loss, "sum": loss.sum(), "mean": loss.mean()}[reduction]
+
+
+def nll_formula(z, y, weight=None, ignore_index=-100, reduction="mean"):
+    w = torch.ones(z.shape[1], dtype=z.dtype) if weight is None else weight
+    kept = y != ignore_index
+    safe = torch.where(kept, y, torch.zeros_like(y))
+    loss = torch.where(kept, -w[safe] * z.gather(1, safe.unsqueeze(1)).squeeze(1), torch.zeros(()).double())
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / (w[safe] * kept).sum()
+
+
+def reduce(loss, reduction):
+    return {"none": loss, "sum": loss.sum(), "mean": loss.mean()}[reduction]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("with_weight", [False, True])
+@settings(max_examples=25, deadline=None)
+@given(shape=shapes, seed=st.integers(0, 2**16))
+def test_bce_matches_the_written_out_formula_in_value_and_gradient(reduction, with_weight, shape, seed):
+    generator = torch.Generator().manual_seed(seed)
+    probs = torch.rand(shape, generator=generator, dtype=torch.float64) * 0.98 + 0.01
+    target = torch.rand(shape, generator=generator, dtype=torch.float64)
+    weight = torch.rand(shape[-1:], generator=generator, dtype=torch.float64) if with_weight else None
+    got = value_and_grad(bce, probs, target, weight=weight, reduction=reduction)
+    want = value_and_grad(lambda p, y: reduce(bce_formula(p, y, weight), reduction), probs, target)
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", ["plain", "pos_weight", "weight", "both"])
+@settings(max_examples=25, deadline=None)
+@given(shape=shapes, seed=st.integers(0, 2**16), scale=st.sampled_from([0.1, 1.0, 10.0, 200.0]))
+def test_bce_with_logits_matches_the_written_out_formula_in_value_and_gradient(reduction, options, shape, seed, scale):
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(shape, generator=generator, dtype=torch.float64) * scale
+    target = torch.rand(shape, generator=generator, dtype=torch.float64)
+    pos_weight = torch.rand(shape[-1:], generator=generator, dtype=torch.float64) * 5 if options in ("pos_weight", "both") else None
+    weight = torch.rand(shape, generator=generator, dtype=torch.float64) if options in ("weight", "both") else None
+    got = value_and_grad(bce_with_logits, logits, target, weight=weight, pos_weight=pos_weight, reduction=reduction)
+    want = value_and_grad(
+        lambda x, y: reduce(bce_with_logits_formula(x, y, weight, pos_weight), reduction), logits, target
+    )
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", CE_OPTIONS, ids=str)
+@settings(max_examples=20, deadline=None)
+@given(
+    batch=st.integers(1, 6),
+    num_classes=st.integers(3, 6),
+    extra=st.lists(st.integers(1, 3), max_size=2),
+    seed=st.integers(0, 2**16),
+    scale=st.sampled_from([0.1, 1.0, 20.0]),
+)
+def test_cross_entropy_matches_the_written_out_formula(reduction, options, batch, num_classes, extra, seed, scale):
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn((batch, num_classes, *extra), generator=generator, dtype=torch.float64) * scale
+    target = torch.randint(0, num_classes, (batch, *extra), generator=generator)
+    kwargs = {"reduction": reduction, **options}
+    if kwargs.get("weight"):
+        kwargs["weight"] = class_weight(num_classes, generator)
+    else:
+        kwargs.pop("weight", None)
+    if "ignore_index" in kwargs:
+        target[0] = kwargs["ignore_index"]
+        target.view(-1)[-1] = (kwargs["ignore_index"] + 1) % num_classes
+    got = value_and_grad(cross_entropy, logits, target, **kwargs)
+    want = value_and_grad(lambda x, y: cross_entropy_formula(x, y, **kwargs), logits, target)
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", [{}, {"weight": True}, {"weight": True, "label_smoothing": 0.3}], ids=str)
+@settings(max_examples=20, deadline=None)
+@given(batch=st.integers(1, 6), num_classes=st.integers(2, 6), extra=st.lists(st.integers(1, 3), max_size=1), seed=st.integers(0, 2**16))
+def test_cross_entropy_with_probability_targets_matches_the_written_out_formula(reduction, options, batch, num_classes, extra, seed):
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn((batch, num_classes, *extra), generator=generator, dtype=torch.float64) * 3
+    target = torch.softmax(torch.randn((batch, num_classes, *extra), generator=generator, dtype=torch.float64), dim=1)
+    kwargs = {"reduction": reduction, **options}
+    if kwargs.get("weight"):
+        kwargs["weight"] = class_weight(num_classes, generator)
+    got = value_and_grad(cross_entropy, logits, target, **kwargs)
+    want = value_and_grad(lambda x, q: soft_cross_entropy_formula(x, q, **kwargs), logits, target)
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", [{}, {"weight": True}, {"ignore_index": 0}, {"weight": True, "ignore_index": 2}], ids=str)
+@settings(max_examples=20, deadline=None)
+@given(batch=st.integers(2, 6), num_classes=st.integers(3, 6), extra=st.lists(st.integers(1, 3), max_size=2), seed=st.integers(0, 2**16))
+def test_nll_matches_the_written_out_formula(reduction, options, batch, num_classes, extra, seed):
+    generator = torch.Generator().manual_seed(seed)
+    log_probs = torch.log_softmax(torch.randn((batch, num_classes, *extra), generator=generator, dtype=torch.float64), 1)
+    target = torch.randint(0, num_classes, (batch, *extra), generator=generator)
+    kwargs = {"reduction": reduction, **options}
+    if kwargs.get("weight"):
+        kwargs["weight"] = class_weight(num_classes, generator)
+    if "ignore_index" in kwargs:
+        target[0] = kwargs["ignore_index"]
+        target[-1] = (kwargs["ignore_index"] + 1) % num_classes
+    got = value_and_grad(nll, log_probs, target, **kwargs)
+    want = value_and_grad(lambda z, y: nll_formula(z, y, **kwargs), log_probs, target)
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("loss_fn", [cross_entropy, nll])
+@pytest.mark.parametrize("ignore_index", [-100, 0, 7])
+def test_every_target_ignored_or_of_weight_zero_gives_zero_not_nan_wherever_ignore_index_lies(loss_fn, ignore_index):
+    # ignore_index inside [0, C) (0), outside (7, -100): each takes a different path around the fused kernel.
+    input = torch.log_softmax(torch.randn(3, 4), 1).requires_grad_(True)
+    value = loss_fn(input, torch.full((3,), ignore_index), ignore_index=ignore_index)
+    value.backward()
+    assert value.item() == 0.0 and torch.equal(input.grad, torch.zeros(3, 4))
+    input.grad = None
+    weight = torch.tensor([0.0, 1.0, 1.0, 1.0])
+    value = loss_fn(input, torch.zeros(3, dtype=torch.long), weight=weight)  # every kept target has weight 0
+    value.backward()
+    assert value.item() == 0.0 and torch.equal(input.grad, torch.zeros(3, 4))
+
+
+def test_a_target_out_of_range_is_rejected_even_when_others_are_ignored():
+    logits = torch.randn(3, 4)
+    with pytest.raises(ValueError, match=r"target must hold class indices in \[0, 3\] or ignore_index=-100: got 9"):
+        cross_entropy(logits, torch.tensor([-100, 9, 1]))
+    with pytest.raises(ValueError, match=r"in \[0, 3\] or ignore_index=5: got -1"):
+        nll(torch.log_softmax(logits, 1), torch.tensor([0, -1, 1]), ignore_index=5)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0])
+@settings(max_examples=20, deadline=None)
+@given(shape=shapes, seed=st.integers(0, 2**16), scale=st.sampled_from([0.1, 1.0, 30.0]))
+def test_binary_focal_matches_the_written_out_formula_for_soft_targets(gamma, shape, seed, scale):
+    # l = -alpha_t (1 - p_t)^gamma [y log p + (1-y) log(1-p)], p_t = p y + (1-p)(1-y), with soft y.
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(shape, generator=generator, dtype=torch.float64) * scale
+    target = torch.rand(shape, generator=generator, dtype=torch.float64)
+
+    def formula(x, y):
+        p = torch.sigmoid(x)
+        one_minus_p_t = y * torch.sigmoid(-x) + (1 - y) * p
+        log_terms = y * F.logsigmoid(x) + (1 - y) * F.logsigmoid(-x)
+        return ((0.3 * y + 0.7 * (1 - y)) * -one_minus_p_t.pow(gamma) * log_terms).sum()
+
+    got = value_and_grad(focal_loss, logits, target, gamma=gamma, alpha=0.3, reduction="sum")
+    want = value_and_grad(formula, logits, target)
+    assert_same(got, want)
+
+
+def test_binary_focal_keeps_the_digits_of_one_minus_p_t_where_p_t_rounds_to_one():
+    # x = 40, y = 1: p_t = sigma(40) rounds to 1 in float64, yet 1 - p_t = sigma(-40) ~ 4.2e-18.
+    logits = torch.tensor([40.0], dtype=torch.float64)
+    value = focal_loss(logits, torch.ones(1, dtype=torch.float64), gamma=2.0, reduction="none")
+    want = torch.sigmoid(-logits) ** 2 * F.softplus(-logits)
+    torch.testing.assert_close(value, want, rtol=1e-12, atol=0.0)

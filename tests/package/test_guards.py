@@ -234,3 +234,20 @@ def test_the_guard_neither_modifies_the_input_nor_records_a_gradient():
         value = cross_entropy(probs, torch.tensor([0, 1, 2, 0]))
     assert torch.equal(probs.detach(), before)
     assert torch.equal(value, reference)
+
+
+def test_the_first_slice_shortcut_changes_no_decision():
+    # The guard looks at the first slice along the class dimension before the whole tensor.
+    # A first slice that is a distribution must not be enough, nor hide later logit rows,
+    # and a first slice of logits settles it even when later rows are distributions.
+    probs = torch.softmax(torch.randn(5, 4, 3, generator=torch.Generator().manual_seed(0)), dim=1)
+    assert looks_like_probabilities(probs, class_dim=1)
+    later_logits = probs.clone()
+    later_logits[3, :, 2] = torch.tensor([2.0, -1.0, 0.5, -0.5])
+    assert not looks_like_probabilities(later_logits, class_dim=1)
+    first_logits = probs.clone()
+    first_logits[0, :, 0] = torch.tensor([2.0, -1.0, 0.5, -0.5])
+    assert not looks_like_probabilities(first_logits, class_dim=1)
+    not_summing = probs.clone()
+    not_summing[4, :, 1] *= 0.5  # in [0, 1] but sums to 0.5
+    assert not looks_like_probabilities(not_summing, class_dim=1)

@@ -353,3 +353,114 @@ def test_batch_contrastive_of_a_single_embedding_is_zero_with_a_gradient():
 def test_bad_input_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# --- the written-out formulas -----------------------------------------------------------
+# triplet_margin_loss is computed by torch's kernel and batch_contrastive_loss (all pairs)
+# from the distance matrix, so each is also checked against its docstring formula written
+# out row by row.
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 6),
+    d=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+    margin=st.sampled_from([0.1, 1.0, 3.0]),
+    p=st.sampled_from([1.0, 2.0, 3.0]),
+    swap=st.booleans(),
+    eps=st.sampled_from([0.0, 1e-6]),
+)
+def test_triplet_matches_the_written_out_formula(reduction, n, d, seed, margin, p, swap, eps):
+    # l_i = max(0, d(a_i, p_i) - d(a_i, n_i) + m), d(x, y) = (sum_k |x_k - y_k + eps|^p)^(1/p), swap: min(d(a,n), d(p,n)).
+    anchor, positive, negative = random_rows(seed, n, d, 3)
+
+    def formula(a, pos, neg):
+        def distance(x, y):
+            return (x - y + eps).abs().pow(p).sum(dim=-1).pow(1.0 / p)
+
+        negative_distance = distance(a, neg)
+        if swap:
+            negative_distance = torch.minimum(negative_distance, distance(pos, neg))
+        loss = (distance(a, pos) - negative_distance + margin).clamp_min(0.0)
+        return {"none": loss, "sum": loss.sum(), "mean": loss.mean()}[reduction]
+
+    kwargs = {"margin": margin, "p": p, "swap": swap, "eps": eps, "reduction": reduction}
+    got = value_and_grads(triplet_margin_loss, anchor, positive, negative, **kwargs)
+    want = value_and_grads(formula, anchor, positive, negative)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@settings(max_examples=25, deadline=None)
+@given(
+    batch=st.integers(1, 12),
+    d=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+    margin=st.sampled_from([0.5, 1.0, 3.0]),
+    eps=st.sampled_from([0.0, 1e-6, 0.1]),
+)
+def test_batch_contrastive_over_all_pairs_equals_the_pairs_gathered_row_by_row(reduction, batch, d, seed, margin, eps):
+    # The distance-matrix path against contrastive_loss on the explicit list of pairs i < j, value and gradient.
+    (embeddings,) = random_rows(seed, batch, d, 1)
+    labels = torch.randint(0, 3, (batch,), generator=torch.Generator().manual_seed(seed))
+    first, second = torch.triu_indices(batch, batch, offset=1)
+    kwargs = {"margin": margin, "eps": eps, "reduction": reduction}
+    got = value_and_grads(lambda e: batch_contrastive_loss(e, labels, **kwargs), embeddings)
+    want = value_and_grads(lambda e: batch_contrastive_loss(e, labels, pairs=(first, second), **kwargs), embeddings)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+
+
+def test_batch_contrastive_over_all_pairs_keeps_gradients_finite_when_embeddings_coincide():
+    embeddings = torch.ones(4, 3, requires_grad=True)
+    loss = batch_contrastive_loss(embeddings, torch.tensor([0, 0, 1, 1]), margin=1.0, eps=0.0)
+    loss.backward()
+    # 2 similar pairs at distance 0 cost 0, 4 dissimilar pairs cost margin^2 = 1 each: mean 4/6.
+    assert loss.item() == pytest.approx(4 / 6)
+    assert torch.isfinite(embeddings.grad).all()
+
+
+def test_batch_contrastive_memory_grows_with_the_pairs_not_with_pairs_times_dimension():
+    # O(B^2) memory: a 512-dimensional embedding costs about as much as a 2-dimensional one.
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class LargestTensor(TorchDispatchMode):
+        largest = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            result = func(*args, **(kwargs or {}))
+            for value in result if isinstance(result, (tuple, list)) else [result]:
+                if isinstance(value, torch.Tensor):
+                    LargestTensor.largest = max(LargestTensor.largest, value.numel())
+            return result
+
+    labels = torch.arange(64) % 8
+    embeddings = torch.randn(64, 512, requires_grad=True)
+    with LargestTensor():
+        batch_contrastive_loss(embeddings, labels).backward()
+    assert LargestTensor.largest <= 64 * 512  # the input itself; B^2/2 * D would be 1,032,192
+
+
+@settings(max_examples=20, deadline=None)
+@given(b=st.integers(1, 40), m=st.integers(1, 40), d=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_pairwise_euclidean_matches_the_broadcast_formula_in_value_and_gradient(b, m, d, seed):
+    # Up to 40 rows: both of torch.cdist's paths (direct below 26 rows, matrix product above) are exercised.
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(b, d, generator=generator, dtype=F64)
+    y = torch.randn(m, d, generator=generator, dtype=F64)
+    weights = torch.rand(b, m, generator=generator, dtype=F64)
+    got = value_and_grads(lambda u, v: (weights * pairwise_distances(u, v)).sum(), x, y)
+    want = value_and_grads(lambda u, v: (weights * (u[:, None, :] - v[None, :, :]).square().sum(-1).sqrt()).sum(), x, y)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+
+
+def test_pairwise_euclidean_gradient_is_zero_where_two_embeddings_coincide():
+    x = torch.randn(30, 3, generator=torch.Generator().manual_seed(0), dtype=F64)
+    x[7] = x[3]
+    x.requires_grad_(True)
+    pairwise_distances(x)[3, 7].backward()
+    assert torch.equal(x.grad, torch.zeros(30, 3, dtype=F64))
