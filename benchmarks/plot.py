@@ -29,7 +29,7 @@ def plot_results(results: dict, path: Path) -> None:
     axes[0].set_yticks(range(len(cases)), cases)
     axes[0].invert_yaxis()
     axes[0].set_ylabel("loss")
-    axes[1].legend(title="batch size", loc="lower right", fontsize="small")
+    axes[1].legend(title="batch size", loc="upper left", fontsize="small")
     fig.suptitle(f"lossbook vs reference on {results['hardware']} ({results['date']})")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
