@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 ASSETS := offline/static/.installed
 HTML := _build/html
 JOBS ?= 2
-CELL_TIMEOUT ?= 600
+CELL_TIMEOUT ?= 300
 
 ASSIGNMENTS_OUT := _build/assignments
 STUDENT_CONFIG := _build/student-config/_config.yml
