@@ -240,3 +240,20 @@ CASES += [
     Case("batch_contrastive_loss (all pairs)", "pml ContrastiveLoss", 1.00, PAIRWISE_SIZES, contrastive_build),
     Case("expected_calibration_error", "torchmetrics MulticlassCalibrationError", 1.00, ELEMENTWISE_SIZES, ece_build),
 ]
+
+
+# --- supervised contrastive loss ----------------------------------------------------------
+
+
+def supcon_build(batch, generator, device) -> Built:
+    _, losses, _ = _pml()
+    embeddings, labels = _labelled_embeddings(batch, generator, device)
+    reference_loss = losses.SupConLoss(temperature=0.1)  # its default cosine similarity normalises, as ours does
+    return (
+        [embeddings],
+        lambda: metric.supervised_contrastive_loss(embeddings, labels, temperature=0.1),
+        lambda: reference_loss(embeddings, labels),
+    )
+
+
+CASES.append(Case("supervised_contrastive_loss", "pml SupConLoss", 1.00, PAIRWISE_SIZES, supcon_build))

@@ -26,10 +26,18 @@ import torch
 import torch.nn.functional as F
 
 from lossbook.checks import check_floating, check_real, check_reduction, check_same_dtype, check_tensor
+from lossbook.losses.classification import cross_entropy
 from lossbook.losses.distances import check_embeddings, check_labels, paired_distance, pairwise_distances
 from lossbook.reduction import reduce_loss
 
-__all__ = ["contrastive_loss", "triplet_margin_loss", "batch_contrastive_loss", "batch_triplet_loss"]
+__all__ = [
+    "contrastive_loss",
+    "triplet_margin_loss",
+    "batch_contrastive_loss",
+    "batch_triplet_loss",
+    "supervised_contrastive_loss",
+    "ce_plus_scl",
+]
 
 
 def _check_rows(names: tuple[str, ...], tensors: tuple[torch.Tensor, ...]) -> None:
@@ -350,3 +358,158 @@ def batch_triplet_loss(
         squared=squared,
         reduction=reduction,
     )
+
+
+# --- supervised contrastive loss (Khosla et al., 2020; Gunel et al., 2021) ---------------------------------------------
+
+
+def _unit_rows_of_any_size(features: torch.Tensor) -> torch.Tensor:
+    """Rows scaled to unit length without overflow or underflow; an all-zero row stays zero.
+
+    Squaring 1e20 overflows float32 and squaring 1e-30 underflows it, so each row is first
+    divided by its largest absolute entry. That factor is a constant to autograd (detached):
+    ``x / ||x||`` does not depend on it, so the gradient is the exact one of ``x / ||x||``.
+    """
+    largest = features.detach().abs().amax(dim=1, keepdim=True)
+    scaled = features / torch.where(largest > 0, largest, torch.ones_like(largest))
+    norm = torch.linalg.vector_norm(scaled, dim=1, keepdim=True)  # in [1, sqrt(D)] unless the row is zero
+    return scaled / torch.where(norm > 0, norm, torch.ones_like(norm))
+
+
+def supervised_contrastive_loss(
+    features: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    temperature: float = 0.3,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    r"""Supervised contrastive loss (SCL): each embedding's positives should be its nearest neighbours.
+
+    The :math:`\mathcal{L}^{\text{sup}}_{\text{out}}` form of Khosla et al. (2020), the one
+    Gunel et al. (2021) add to cross-entropy when fine-tuning a language model. With
+    L2-normalised features :math:`z_i = x_i / \lVert x_i \rVert`, similarities
+    :math:`s_{ij} = z_i \cdot z_j / \tau` and :math:`P(i) = \{p \ne i : y_p = y_i\}` the
+    other members of anchor :math:`i`'s class,
+
+    .. math::
+
+        \ell_i = \frac{-1}{|P(i)|} \sum_{p \in P(i)}
+                 \log \frac{\exp(s_{ip})}{\sum_{a \ne i} \exp(s_{ia})}
+
+    — for each positive, the cross-entropy of picking it out of everyone else in the batch,
+    averaged over the positives. Each term is minus the log of a probability, so
+    :math:`\ell_i \ge 0`.
+
+    **Anchors without a positive** (the only member of their class in the batch) have an
+    empty sum: their :math:`\ell_i` is 0 and ``"mean"`` **excludes** them, averaging over
+    the anchors that have at least one positive (as pytorch-metric-learning's
+    ``SupConLoss`` does; Khosla et al.'s reference code would divide 0 by 0 there). So
+    the value does not shrink just because a batch holds singletons. When no anchor has a
+    positive the loss is 0, still attached to the autograd graph: ``backward()`` gives
+    zero gradients, never NaN.
+
+    Numerics: :math:`|s_{ij}| \le 1/\tau`, and :math:`e^{1/\tau}` overflows float32 once
+    :math:`\tau < 1/88`; each row's maximum over :math:`a \ne i` is subtracted before
+    exponentiating (the softmax does not change), so the denominator is :math:`\ge 1` and
+    its log is finite. The self-similarity :math:`s_{ii}` is masked out, never used. A
+    zero feature vector stays at the origin (similarity 0 to everything).
+
+    Args:
+        features: :math:`(B, D)` floating-point embeddings (normalised inside; any scale).
+        labels: :math:`(B,)` integer class labels.
+        temperature: :math:`\tau > 0` (default 0.3: the value Gunel et al. (2021) found best
+            in most of their runs, from the grid :math:`\{0.1, 0.3, 0.5, 0.7\}`; Khosla et
+            al. train with 0.1, pytorch-metric-learning's default, and their code defaults
+            to 0.07). Smaller :math:`\tau` sharpens
+            the softmax and weights the hardest negatives more.
+        reduction: ``"mean"`` (default, over anchors with a positive), ``"sum"`` (over all
+            anchors) or ``"none"`` (:math:`(B,)`, 0 for anchors without a positive).
+
+    Memory is :math:`O(B^2)`: a few :math:`B \times B` matrices, never :math:`B^2 D`.
+
+    Note: Gunel et al. write :math:`\mathcal{L}_{\text{SCL}}` as a *sum* over the batch
+    and cross-entropy as a mean; here both are means (``"mean"``), so the weight
+    :math:`\lambda` of :func:`ce_plus_scl` does not change meaning with the batch size.
+
+    Example:
+        >>> x = torch.tensor([[1., 0.], [1., 0.], [0., 1.]])
+        >>> loss = supervised_contrastive_loss(x, torch.tensor([0, 0, 1]), temperature=1.0, reduction="none")
+        >>> loss  # anchor 2 has no positive; anchors 0, 1: -log(e / (e + 1))
+        tensor([0.3133, 0.3133, 0.0000])
+    """
+    check_reduction(reduction)
+    check_embeddings("features", features)
+    check_labels(labels, len(features))
+    temperature = check_real("temperature", temperature, minimum=0.0, inclusive=False)
+    batch = len(features)
+    if batch < 2:  # a single embedding has no other row to compare with: one anchor, no positive
+        zero = features[:, :0].sum(dim=1)  # shape (1,), 0, attached to `features`, never NaN
+        return zero if reduction == "none" else zero.sum()
+
+    unit = _unit_rows_of_any_size(features)
+    self_pair = torch.eye(batch, dtype=torch.bool, device=features.device)
+    similarity = (unit @ unit.T / temperature).masked_fill(self_pair, float("-inf"))  # s_ia for a != i only
+    # Subtract each row's max (over a != i) so exp() cannot overflow for small temperatures and the
+    # denominator is >= exp(0) = 1; a shift common to a row cancels in the softmax, so the loss is unchanged.
+    shifted = similarity - similarity.amax(dim=1, keepdim=True).detach()
+    log_denominator = shifted.exp().sum(dim=1).log()  # log sum_{a != i} exp(s_ia - max)
+    positive = (labels[:, None] == labels[None, :]) & ~self_pair
+    positives = positive.sum(dim=1)
+    # sum_p (log_denominator - shifted_ip), written so that the -inf diagonal is selected away, never multiplied by 0.
+    positive_shifted = torch.where(positive, shifted, torch.zeros((), dtype=shifted.dtype, device=shifted.device))
+    total = positives * log_denominator - positive_shifted.sum(dim=1)
+    per_anchor = total / positives.clamp_min(1)  # anchors without a positive: 0 / 1 = 0, with a zero gradient
+    if reduction == "none":
+        return per_anchor
+    if reduction == "sum":
+        return per_anchor.sum()
+    return per_anchor.sum() / (positives > 0).sum().clamp_min(1)
+
+
+def ce_plus_scl(
+    logits: torch.Tensor,
+    features: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    lam: float,
+    temperature: float = 0.3,
+) -> torch.Tensor:
+    r"""The fine-tuning objective of Gunel et al. (2021): :math:`(1 - \lambda)\,\text{CE} + \lambda\,\text{SCL}`.
+
+    ``logits`` are the classifier's outputs and ``features`` the embeddings it reads
+    (for a language model, the sentence / ``[CLS]`` representation); both come from the
+    same batch and share ``labels``. CE is :func:`~lossbook.losses.cross_entropy`
+    (mean over the batch), SCL is :func:`supervised_contrastive_loss` (mean over the
+    anchors with a positive). :math:`\lambda = 0` is plain cross-entropy, :math:`\lambda = 1`
+    plain SCL; Gunel et al. tune :math:`\lambda \in \{0.1, 0.3, 0.5, 0.7, 0.9, 1.0\}` and
+    report :math:`\lambda = 0.9`, :math:`\tau = 0.3` best in most settings.
+
+    Args:
+        logits: :math:`(B, C)` class logits.
+        features: :math:`(B, D)` embeddings.
+        labels: :math:`(B,)` integer class labels in :math:`[0, C)`.
+        lam: the weight :math:`\lambda \in [0, 1]` of the contrastive term (required).
+        temperature: :math:`\tau > 0` of :func:`supervised_contrastive_loss` (default 0.3).
+
+    Returns:
+        A scalar.
+
+    Example:
+        >>> logits = torch.tensor([[2., 0.], [2., 0.], [0., 2.]])
+        >>> x = torch.tensor([[1., 0.], [1., 0.], [0., 1.]])
+        >>> ce_plus_scl(logits, x, torch.tensor([0, 0, 1]), lam=0.5, temperature=1.0)  # (0.1269 + 0.3133) / 2
+        tensor(0.2201)
+    """
+    lam = check_real("lam", lam, minimum=0.0)
+    if lam > 1.0:
+        raise ValueError(f"lam must be a finite number in [0, 1], got {lam!r}")
+    check_floating("logits", logits)
+    if logits.dim() != 2:
+        raise ValueError(f"logits must be 2-D (batch, classes), got shape {tuple(logits.shape)}")
+    check_embeddings("features", features)
+    if len(logits) != len(features):
+        raise ValueError(
+            f"logits must have one row per row of features: expected {len(features)} rows, got shape {tuple(logits.shape)}"
+        )
+    contrastive = supervised_contrastive_loss(features, labels, temperature=temperature)
+    return (1.0 - lam) * cross_entropy(logits, labels) + lam * contrastive

@@ -1,5 +1,7 @@
 """Distances, contrastive and triplet losses against torch, pytorch-metric-learning and hand computations."""
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -464,3 +466,293 @@ def test_pairwise_euclidean_gradient_is_zero_where_two_embeddings_coincide():
     x.requires_grad_(True)
     pairwise_distances(x)[3, 7].backward()
     assert torch.equal(x.grad, torch.zeros(30, 3, dtype=F64))
+
+
+# --- supervised contrastive loss (Khosla et al., 2020) and CE + SCL (Gunel et al., 2021) --------------------------------
+
+from lossbook.losses import ce_plus_scl, supervised_contrastive_loss  # noqa: E402
+
+
+def scl_by_loop(features, labels, temperature, shift=0.0, reduction="mean"):
+    """The canonical formula written out anchor by anchor, positive by positive (no stability trick).
+
+    l_i = -1/|P(i)| sum_{p in P(i)} log( exp(s_ip) / sum_{a != i} exp(s_ia) ),  s_ij = z_i . z_j / tau (+ shift);
+    anchors without a positive are 0 and left out of the mean.
+    """
+    z = features / torch.linalg.vector_norm(features, dim=1, keepdim=True)
+    batch = len(features)
+    losses, has_positive = [], []
+    for i in range(batch):
+        others = [a for a in range(batch) if a != i]
+        positives = [p for p in others if labels[p] == labels[i]]
+        s = {a: z[i] @ z[a] / temperature + shift for a in others}
+        denominator = sum(torch.exp(s[a]) for a in others)
+        terms = [-torch.log(torch.exp(s[p]) / denominator) for p in positives]
+        losses.append(torch.stack(terms).mean() if terms else (features[i] * 0).sum())
+        has_positive.append(bool(terms))
+    losses = torch.stack(losses)
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.sum() / max(sum(has_positive), 1)
+
+
+def grouped_labels(batch, classes, seed):
+    """Labels where every class present has at least two members (every anchor has a positive)."""
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.arange(batch) % classes if batch >= 2 * classes else torch.arange(batch) // 2
+    if batch % 2 and batch < 2 * classes:
+        labels[-1] = 0  # an odd batch: the last row joins class 0 rather than standing alone
+    return labels[torch.randperm(batch, generator=generator)]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@settings(max_examples=25, deadline=None)
+@given(
+    batch=st.integers(2, 10),
+    classes=st.integers(1, 4),
+    d=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+    temperature=st.sampled_from([0.07, 0.3, 1.0, 2.0]),
+)
+def test_scl_matches_the_loop_over_anchors_when_every_anchor_has_a_positive(reduction, batch, classes, d, seed, temperature):
+    (features,) = random_rows(seed, batch, d, 1)
+    labels = grouped_labels(batch, classes, seed)
+    kwargs = {"temperature": temperature, "reduction": reduction}
+    got = value_and_grads(lambda x: supervised_contrastive_loss(x, labels, **kwargs), features)
+    want = value_and_grads(lambda x: scl_by_loop(x, labels, **kwargs), features)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@settings(max_examples=25, deadline=None)
+@given(
+    batch=st.integers(1, 10),
+    classes=st.integers(1, 12),
+    d=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+    temperature=st.sampled_from([0.05, 0.3, 1.0]),
+)
+def test_scl_on_random_batches_matches_the_loop_and_keeps_gradients_finite(reduction, batch, classes, d, seed, temperature):
+    # Random labels: some anchors have no positive, sometimes none has (then the loss is 0 with zero gradients).
+    (features,) = random_rows(seed, batch, d, 1)
+    labels = torch.randint(0, classes, (batch,), generator=torch.Generator().manual_seed(seed))
+    kwargs = {"temperature": temperature, "reduction": reduction}
+    got = value_and_grads(lambda x: supervised_contrastive_loss(x, labels, **kwargs), features)
+    want = value_and_grads(lambda x: scl_by_loop(x, labels, **kwargs), features)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+    assert torch.isfinite(got[1]).all()
+    assert (got[0] >= 0).all()
+
+
+def test_scl_by_hand():
+    # Anchors 0, 1 coincide (positives), anchor 2 is orthogonal, alone in its class. tau = 1:
+    # l_0 = l_1 = -log(e / (e + 1)); l_2 has no positive: 0, left out of the mean.
+    x = torch.tensor([[1.0, 0.0], [2.0, 0.0], [0.0, 3.0]], dtype=F64)
+    labels = torch.tensor([0, 0, 1])
+    one = -torch.log(torch.tensor(torch.e / (torch.e + 1), dtype=F64))
+    got = supervised_contrastive_loss(x, labels, temperature=1.0, reduction="none")
+    torch.testing.assert_close(got, torch.stack([one, one, torch.zeros((), dtype=F64)]))
+    torch.testing.assert_close(supervised_contrastive_loss(x, labels, temperature=1.0), one)
+    torch.testing.assert_close(supervised_contrastive_loss(x, labels, temperature=1.0, reduction="sum"), 2 * one)
+
+
+@pytest.mark.parametrize("shift", [-1e3, -30.0, 30.0, 1e3])
+def test_scl_is_unchanged_by_a_constant_added_to_every_similarity(shift):
+    # The formula is invariant to s_ij -> s_ij + c (it cancels in each softmax), which is why subtracting the row max
+    # is allowed; the shifted formula (stable log-sum-exp form, float64) equals the unshifted loss.
+    (features,) = random_rows(5, 12, 4, 1)
+    labels = torch.arange(12) % 3
+
+    def shifted_formula(x):
+        z = x / torch.linalg.vector_norm(x, dim=1, keepdim=True)
+        s = z @ z.T / 0.2 + shift
+        eye = torch.eye(12, dtype=torch.bool)
+        log_prob = s - torch.logsumexp(s.masked_fill(eye, float("-inf")), dim=1, keepdim=True)
+        positive = (labels[:, None] == labels[None, :]) & ~eye
+        return (-(log_prob * positive).sum(1) / positive.sum(1)).mean()
+
+    got = value_and_grads(lambda x: supervised_contrastive_loss(x, labels, temperature=0.2), features)
+    want = value_and_grads(shifted_formula, features)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+
+
+def test_scl_with_a_tiny_temperature_is_finite_where_the_naive_formula_overflows():
+    # tau = 0.005: e^(1/tau) = e^200 overflows float32 (max about e^88.7); the row-max shift keeps it finite and exact.
+    (features,) = random_rows(1, 16, 3, 1)
+    labels = torch.arange(16) % 4
+    naive = scl_by_loop(features.float(), labels, 0.005)
+    assert not torch.isfinite(naive)
+    got = value_and_grads(lambda x: supervised_contrastive_loss(x, labels, temperature=0.005), features.float())
+    reference = supervised_contrastive_loss(features, labels, temperature=0.005)  # float64: e^200 fits
+    torch.testing.assert_close(reference, scl_by_loop(features, labels, 0.005))
+    torch.testing.assert_close(got[0], reference.float(), rtol=1e-4, atol=1e-4)
+    assert torch.isfinite(got[1]).all()
+
+
+@pytest.mark.parametrize("scale", [1e-30, 1e-3, 7.0, 1e4, 1e30])
+def test_scl_is_invariant_to_scaling_each_feature_vector(scale):
+    (features,) = random_rows(2, 10, 5, 1)
+    labels = torch.tensor([0, 0, 1, 1, 1, 2, 2, 3, 0, 4])
+    row_scales = torch.linspace(0.5, 3.0, 10, dtype=F64)[:, None]  # every row scaled differently as well
+    want = supervised_contrastive_loss(features, labels)
+    for x in (features * scale, features * scale * row_scales):
+        got = value_and_grads(lambda e: supervised_contrastive_loss(e, labels), x.float())  # float32: 1e30^2 overflows
+        torch.testing.assert_close(got[0], want.float())
+        assert torch.isfinite(got[1]).all()
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_scl_of_identical_features_is_log_of_the_others_and_finite(reduction):
+    # All similarities equal: each anchor's softmax is uniform over B - 1 others, so l_i = log(B - 1) for every anchor.
+    x = torch.ones(6, 3, requires_grad=True)
+    labels = torch.tensor([0, 0, 0, 1, 1, 2])  # anchor 5 has no positive
+    loss = supervised_contrastive_loss(x, labels, reduction=reduction)
+    expected = torch.tensor([math.log(5)] * 5 + [0.0])
+    want = {"none": expected, "sum": expected.sum(), "mean": expected.sum() / 5}[reduction]
+    torch.testing.assert_close(loss.detach(), want)
+    loss.sum().backward()
+    assert torch.isfinite(x.grad).all()
+
+
+def test_scl_keeps_a_zero_feature_vector_finite():
+    x = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], requires_grad=True)
+    loss = supervised_contrastive_loss(x, torch.tensor([0, 0, 1, 1]), temperature=0.1)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(x.grad).all()
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("batch", [1, 5])
+def test_scl_without_any_positive_pair_is_zero_and_still_backpropagates(reduction, batch):
+    features = torch.randn(batch, 3, requires_grad=True)
+    loss = supervised_contrastive_loss(features, torch.arange(batch), reduction=reduction)
+    if reduction == "none":
+        assert loss.shape == (batch,)
+    assert torch.equal(loss.detach(), torch.zeros_like(loss)) and loss.requires_grad
+    loss.sum().backward()
+    assert torch.equal(features.grad, torch.zeros(batch, 3))
+
+
+@pytest.mark.parametrize("temperature", [0.07, 0.1, 0.5])
+@pytest.mark.parametrize(
+    "labels",
+    [torch.arange(12) % 4, torch.tensor([0, 0, 1, 1, 1, 2, 3, 3, 4, 5, 5, 5])],
+    ids=["every-anchor-has-a-positive", "with-singletons"],
+)
+def test_scl_agrees_with_pytorch_metric_learning(temperature, labels):
+    # pml's SupConLoss: cosine similarity of F.normalize'd embeddings / tau, row max subtracted, the self-pair excluded
+    # from the denominator, the mean over each anchor's positives — the same l_i. Its AvgNonZeroReducer averages the
+    # anchors whose loss is > 0, which are exactly ours (an anchor with a positive and a negative has l_i > 0; one
+    # without a positive has l_i = 0 in both). Where they differ: a batch of one class (no negative pair) is 0 in pml
+    # and log-softmax over the positives here (see the next test); pml adds 1e-38-ish to the positive count.
+    (features,) = random_rows(3, 12, 5, 1)
+    reference = pml_losses.SupConLoss(temperature=temperature)
+    got = value_and_grads(lambda x: supervised_contrastive_loss(x, labels, temperature=temperature), features)
+    want = value_and_grads(lambda x: reference(x, labels), features)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+
+
+def test_scl_differs_from_pytorch_metric_learning_on_a_batch_of_one_class():
+    # No negative anywhere: pml returns 0; the formula (and this function) still asks positives to be the nearest.
+    (features,) = random_rows(4, 6, 3, 1)
+    labels = torch.zeros(6, dtype=torch.long)
+    assert pml_losses.SupConLoss(temperature=0.1)(features, labels).item() == 0.0
+    ours = supervised_contrastive_loss(features, labels, temperature=0.1)
+    torch.testing.assert_close(ours, scl_by_loop(features, labels, 0.1))
+    assert ours.item() >= math.log(5) - 1e-12  # Jensen: the mean of -log p over 5 probabilities summing to 1
+
+
+def test_scl_memory_grows_with_the_pairs_not_with_pairs_times_dimension():
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class LargestTensor(TorchDispatchMode):
+        largest = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            result = func(*args, **(kwargs or {}))
+            for value in result if isinstance(result, (tuple, list)) else [result]:
+                if isinstance(value, torch.Tensor):
+                    LargestTensor.largest = max(LargestTensor.largest, value.numel())
+            return result
+
+    features = torch.randn(64, 512, requires_grad=True)
+    with LargestTensor():
+        supervised_contrastive_loss(features, torch.arange(64) % 8).backward()
+    assert LargestTensor.largest <= 64 * 512  # the input itself; B^2 D would be 2,097,152
+
+
+# --- ce_plus_scl ---
+
+
+def test_ce_plus_scl_is_ce_at_zero_scl_at_one_and_the_mix_in_between():
+    generator = torch.Generator().manual_seed(6)
+    logits = torch.randn(10, 4, generator=generator, dtype=F64) * 3
+    (features,) = random_rows(6, 10, 5, 1)
+    labels = torch.tensor([0, 1, 2, 3, 0, 1, 2, 3, 0, 1])
+
+    def mix(lam):
+        return lambda lg, x: ce_plus_scl(lg, x, labels, lam=lam, temperature=0.3)
+
+    ce = lambda lg, x: F.cross_entropy(lg, labels) + 0 * x.sum()  # noqa: E731
+    scl = lambda lg, x: supervised_contrastive_loss(x, labels, temperature=0.3) + 0 * lg.sum()  # noqa: E731
+    for lam, want_fn in ((0.0, ce), (1.0, scl), (0.3, lambda lg, x: 0.7 * ce(lg, x) + 0.3 * scl(lg, x))):
+        got = value_and_grads(mix(lam), logits, features)
+        want = value_and_grads(want_fn, logits, features)
+        for g, w in zip(got, want):
+            torch.testing.assert_close(g, w)
+    # the default temperature is the one of supervised_contrastive_loss
+    torch.testing.assert_close(ce_plus_scl(logits, features, labels, lam=1.0), supervised_contrastive_loss(features, labels))
+
+
+def test_ce_plus_scl_stays_finite_for_extreme_inputs():
+    logits = torch.tensor([[300.0, -300.0], [-300.0, 300.0], [300.0, -300.0]], requires_grad=True)
+    features = torch.tensor([[1e30, 0.0], [0.0, 1e30], [1e30, 1e-30]], requires_grad=True)
+    loss = ce_plus_scl(logits, features, torch.tensor([0, 0, 1]), lam=0.9, temperature=0.01)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(logits.grad).all() and torch.isfinite(features.grad).all()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: supervised_contrastive_loss(torch.zeros(3, 2), torch.tensor([0, 1, 0]), temperature=0.0), ValueError,
+         r"temperature must be a finite number > 0, got 0.0"),
+        (lambda: supervised_contrastive_loss(torch.zeros(3, 2), torch.tensor([0, 1, 0]), temperature="0.1"), TypeError,
+         r"temperature must be a real number, got str"),
+        (lambda: supervised_contrastive_loss(torch.zeros(3), torch.tensor([0, 1, 0])), ValueError,
+         r"features must be 2-D \(batch, embedding_dim\), got shape \(3,\)"),
+        (lambda: supervised_contrastive_loss(torch.zeros(3, 2, dtype=torch.long), torch.tensor([0, 1, 0])), TypeError,
+         r"features must be a floating-point tensor, got dtype torch.int64"),
+        (lambda: supervised_contrastive_loss(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long)), ValueError,
+         r"features must not be empty, got shape \(0, 2\)"),
+        (lambda: supervised_contrastive_loss(torch.zeros(3, 2), torch.tensor([0.0, 1.0, 0.0])), TypeError,
+         r"labels must be an integer tensor of class ids, got dtype torch.float32"),
+        (lambda: supervised_contrastive_loss(torch.zeros(3, 2), torch.tensor([0, 1])), ValueError,
+         r"labels must have one entry per embedding: expected \(3,\), got \(2,\)"),
+        (lambda: supervised_contrastive_loss(torch.zeros(3, 2), torch.tensor([0, 1, 0]), reduction="avg"), ValueError,
+         r"reduction must be one of \('mean', 'sum', 'none'\), got 'avg'"),
+        (lambda: ce_plus_scl(torch.zeros(3, 2), torch.zeros(3, 2), torch.tensor([0, 1, 0]), lam=1.5), ValueError,
+         r"lam must be a finite number in \[0, 1\], got 1.5"),
+        (lambda: ce_plus_scl(torch.zeros(3, 2), torch.zeros(3, 2), torch.tensor([0, 1, 0]), lam=-0.1), ValueError,
+         r"lam must be a finite number >= 0, got -0.1"),
+        (lambda: ce_plus_scl(torch.zeros(3, 2), torch.zeros(3, 2), torch.tensor([0, 1, 0]), lam=True), TypeError,
+         r"lam must be a real number, got bool"),
+        (lambda: ce_plus_scl(torch.zeros(3, 2), torch.zeros(3, 2), torch.tensor([0, 1, 0])), TypeError,
+         r"lam"),
+        (lambda: ce_plus_scl(torch.zeros(4, 2), torch.zeros(3, 2), torch.tensor([0, 1, 0]), lam=0.5), ValueError,
+         r"logits must have one row per row of features: expected 3 rows, got shape \(4, 2\)"),
+        (lambda: ce_plus_scl(torch.zeros(3), torch.zeros(3, 2), torch.tensor([0, 1, 0]), lam=0.5), ValueError,
+         r"logits must be 2-D \(batch, classes\), got shape \(3,\)"),
+        (lambda: ce_plus_scl(torch.zeros(3, 2), torch.zeros(3, 2), torch.tensor([0, 1, 0]), lam=0.5, temperature=-1),
+         ValueError, r"temperature must be a finite number > 0, got -1"),
+    ],
+)
+def test_scl_bad_input_raises_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
