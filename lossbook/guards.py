@@ -174,6 +174,14 @@ _ADVICE = {
         "focal_loss applies the sigmoid or softmax itself. Pass the raw logits."
     ),
 }
+# The dice losses take logits like focal_loss: sigmoid for float targets, softmax for class indices.
+for _dice in ("dice_loss", "self_adjusting_dice_loss"):
+    _ADVICE[_dice] = (
+        "every value is in [0, 1] and, for class-index targets, every row sums to 1 "
+        f"(for binary targets, autograd shows a sigmoid made it). {_dice} applies the sigmoid "
+        "or softmax itself, so one before it is applied twice. Pass the raw logits."
+    )
+_ADVICE["mixed_cross_entropy"] = _ADVICE["cross_entropy"].replace("cross_entropy applies", "mixed_cross_entropy applies")
 
 
 def check_logits(input: torch.Tensor, *, loss: str, class_dim: int | None, name: str = "input") -> None:
