@@ -175,7 +175,7 @@ _ADVICE = {
     ),
 }
 # The dice losses take logits like focal_loss: sigmoid for float targets, softmax for class indices.
-for _dice in ("dice_loss", "self_adjusting_dice_loss"):
+for _dice in ("dice_loss", "self_adjusting_dice_loss", "batch_dice_loss"):
     _ADVICE[_dice] = (
         "every value is in [0, 1] and, for class-index targets, every row sums to 1 "
         f"(for binary targets, autograd shows a sigmoid made it). {_dice} applies the sigmoid "

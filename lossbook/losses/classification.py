@@ -31,11 +31,22 @@ from lossbook.checks import (
     check_pair,
     check_real,
     check_reduction,
-    check_same_dtype,
-    check_same_shape,
     check_tensor,
 )
 from lossbook.guards import check_logits
+from lossbook.losses._targets import (
+    check_broadcasts_to,
+    check_class_weight,
+    check_ignore_index,
+    check_index_target,
+    check_label_smoothing,
+    check_probability_target,
+    check_range,
+    check_weight_tensor,
+    class_layout,
+    total_target_weight,
+    weighted_mean,
+)
 from lossbook.reduction import reduce_loss
 
 __all__ = [
@@ -51,138 +62,6 @@ __all__ = [
     "effective_number_weights",
     "pos_weight_from_targets",
 ]
-
-# ---------------------------------------------------------------------------------------
-# validation helpers private to this module
-# ---------------------------------------------------------------------------------------
-
-
-def _check_range(name: str, tensor: torch.Tensor, low: float, high: float, hint: str = "") -> None:
-    """Require every value in ``[low, high]``; NaN fails too."""
-    values = tensor.detach()
-    if values.numel() == 0:
-        return
-    smallest, largest = torch.aminmax(values)
-    if not (smallest.item() >= low and largest.item() <= high):
-        raise ValueError(
-            f"{name} must hold values in [{low:g}, {high:g}]{hint}: "
-            f"got values from {smallest.item():.4g} to {largest.item():.4g}"
-        )
-
-
-def _check_broadcasts_to(name: str, tensor: torch.Tensor, shape: torch.Size, input_name: str = "input") -> None:
-    try:
-        broadcast = torch.broadcast_shapes(tensor.shape, shape)
-    except RuntimeError:
-        broadcast = None
-    if broadcast != shape:
-        raise ValueError(
-            f"{name} must broadcast to the shape of {input_name} {tuple(shape)}: got shape {tuple(tensor.shape)}"
-        )
-
-
-def _check_weight_tensor(name: str, weight: torch.Tensor, input: torch.Tensor) -> torch.Tensor:
-    check_floating(name, weight)
-    check_same_dtype("input", input, name, weight)
-    _check_range(name, weight, 0.0, float("inf"))
-    return weight
-
-
-def _class_layout(input: torch.Tensor) -> tuple[int, int]:
-    """Class dimension and number of classes: ``(N, C, d1, ...)`` or unbatched ``(C,)``."""
-    if input.dim() == 0:
-        raise ValueError("input must have a class dimension, shape (N, C), (N, C, d1, ...) or (C,): got shape ()")
-    class_dim = 1 if input.dim() >= 2 else 0
-    return class_dim, input.shape[class_dim]
-
-
-def _check_class_weight(weight: torch.Tensor | None, input: torch.Tensor, num_classes: int, name: str = "weight"):
-    if weight is None:
-        return None
-    check_tensor(name, weight)
-    _check_weight_tensor(name, weight, input)
-    if weight.shape != (num_classes,):
-        raise ValueError(f"{name} must have one entry per class, shape ({num_classes},): got {tuple(weight.shape)}")
-    return weight
-
-
-def _check_index_target(
-    input: torch.Tensor, target: torch.Tensor, class_dim: int, num_classes: int, ignore_index: int | None
-) -> tuple[torch.Tensor, bool]:
-    """Class-index targets: integer, input's shape without the class dimension, values in [0, C).
-
-    Returns the targets as int64 and whether any of them equals ``ignore_index``.
-    """
-    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
-        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
-    expected = input.shape[:class_dim] + input.shape[class_dim + 1:]
-    if target.shape != expected:
-        raise ValueError(
-            f"target must have the shape of input without its class dimension: "
-            f"expected {tuple(expected)}, got {tuple(target.shape)}"
-        )
-    target = target.long()
-    # The common case in one pass over the N targets: every index in [0, C).
-    low, high = (bound.item() for bound in torch.aminmax(target))
-    if low >= 0 and high < num_classes:
-        ignored = ignore_index is not None and low <= ignore_index <= high and bool((target == ignore_index).any())
-        return target, ignored
-    valid = target != ignore_index if ignore_index is not None else torch.ones_like(target, dtype=torch.bool)
-    in_range = (target >= 0) & (target < num_classes)
-    if not bool((in_range | ~valid).all()):
-        bad = target[valid & ~in_range]
-        ignore = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
-        raise ValueError(
-            f"target must hold class indices in [0, {num_classes - 1}]{ignore}: got {bad.min().item()}"
-            + (f" to {bad.max().item()}" if bad.numel() > 1 else "")
-        )
-    return target, True  # out-of-range values that passed are all ignore_index
-
-
-def _check_probability_target(input: torch.Tensor, target: torch.Tensor, class_dim: int) -> None:
-    """Probability targets: same shape and dtype as input, each slice a distribution over classes."""
-    check_same_shape("input", input, "target", target)
-    check_same_dtype("input", input, "target", target)
-    _check_range("target", target, 0.0, 1.0, " (probability targets)")
-    sums = target.detach().sum(dim=class_dim, dtype=torch.float32)
-    tolerance = max(1e-3, target.shape[class_dim] * torch.finfo(target.dtype).eps)
-    if not bool(((sums - 1).abs() <= tolerance).all()):
-        raise ValueError(
-            f"target rows must sum to 1 along the class dimension (probability targets): "
-            f"got sums from {sums.min().item():.4g} to {sums.max().item():.4g}"
-        )
-
-
-def _check_ignore_index(ignore_index: object) -> int:
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
-        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
-    return ignore_index
-
-
-def _check_label_smoothing(label_smoothing: object) -> float:
-    epsilon = check_real("label_smoothing", label_smoothing, minimum=0.0)
-    if epsilon > 1.0:
-        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
-    return epsilon
-
-
-def _total_target_weight(
-    target: torch.Tensor, weight: torch.Tensor | None, ignore_index: int, dtype: torch.dtype
-) -> torch.Tensor:
-    """The denominator of the weighted mean: :math:`\\sum_n w_{y_n}` over targets that are not ignored."""
-    valid = target != ignore_index
-    if weight is None:
-        return valid.sum().to(dtype)
-    return (weight[torch.where(valid, target, torch.zeros_like(target))] * valid).sum()
-
-
-def _weighted_mean(total: torch.Tensor, total_weight: torch.Tensor) -> torch.Tensor:
-    # A batch whose targets are all ignored has total weight 0: return 0, not 0/0 = NaN
-    # (the safe denominator keeps the unused branch, and so the gradient, free of NaN).
-    positive = total_weight > 0
-    safe = torch.where(positive, total_weight, torch.ones_like(total_weight))
-    return torch.where(positive, total / safe, torch.zeros_like(total))
-
 
 # ---------------------------------------------------------------------------------------
 # binary losses
@@ -224,12 +103,12 @@ def bce(
     """
     check_reduction(reduction)
     check_pair(input, target)
-    _check_range("input", input, 0.0, 1.0, " (bce takes probabilities; for logits use bce_with_logits)")
-    _check_range("target", target, 0.0, 1.0)
+    check_range("input", input, 0.0, 1.0, " (bce takes probabilities; for logits use bce_with_logits)")
+    check_range("target", target, 0.0, 1.0)
     if weight is not None:
         check_tensor("weight", weight)
-        _check_weight_tensor("weight", weight, input)
-        _check_broadcasts_to("weight", weight, input.shape)
+        check_weight_tensor("weight", weight, input)
+        check_broadcasts_to("weight", weight, input.shape)
     return F.binary_cross_entropy(input, target, weight=weight, reduction=reduction)
 
 
@@ -277,11 +156,11 @@ def bce_with_logits(
     """
     check_reduction(reduction)
     check_pair(input, target)
-    _check_range("target", target, 0.0, 1.0)
+    check_range("target", target, 0.0, 1.0)
     check_logits(input, loss="bce_with_logits", class_dim=None)
     if pos_weight is not None:
         check_tensor("pos_weight", pos_weight)
-        _check_weight_tensor("pos_weight", pos_weight, input)
+        check_weight_tensor("pos_weight", pos_weight, input)
         if pos_weight.dim() > 1 or (pos_weight.dim() == 1 and pos_weight.shape[0] not in (1, input.shape[-1])):
             raise ValueError(
                 f"pos_weight must have shape () or (C,) with C = input.shape[-1] = {input.shape[-1]}: "
@@ -289,8 +168,8 @@ def bce_with_logits(
             )
     if weight is not None:
         check_tensor("weight", weight)
-        _check_weight_tensor("weight", weight, input)
-        _check_broadcasts_to("weight", weight, input.shape)
+        check_weight_tensor("weight", weight, input)
+        check_broadcasts_to("weight", weight, input.shape)
     # torch writes log sigma(x) as -softplus(-x): finite for any finite x (log(sigmoid(x)) is -inf below about -88).
     return F.binary_cross_entropy_with_logits(input, target, weight=weight, pos_weight=pos_weight, reduction=reduction)
 
@@ -357,10 +236,10 @@ def cross_entropy(
     check_floating("input", input)
     check_tensor("target", target)
     check_nonempty("input", input)
-    ignore_index = _check_ignore_index(ignore_index)
-    epsilon = _check_label_smoothing(label_smoothing)
-    class_dim, num_classes = _class_layout(input)
-    weight = _check_class_weight(weight, input, num_classes)
+    ignore_index = check_ignore_index(ignore_index)
+    epsilon = check_label_smoothing(label_smoothing)
+    class_dim, num_classes = class_layout(input)
+    weight = check_class_weight(weight, input, num_classes)
     check_logits(input, loss="cross_entropy", class_dim=class_dim)
     # torch's kernel takes log_softmax, which subtracts the row max first: exp never overflows, log never sees 0.
 
@@ -370,18 +249,18 @@ def cross_entropy(
                 f"ignore_index is not supported with probability targets, got ignore_index={ignore_index}; "
                 "give ignored rows zero weight instead"
             )
-        _check_probability_target(input, target, class_dim)
+        check_probability_target(input, target, class_dim)
         # "mean" divides by the number of rows (every slice along the class dimension), never 0.
         return F.cross_entropy(input, target, weight=weight, reduction=reduction, label_smoothing=epsilon)
 
-    target, any_ignored = _check_index_target(input, target, class_dim, num_classes, ignore_index)
+    target, any_ignored = check_index_target(input, target, class_dim, num_classes, ignore_index)
     options = dict(weight=weight, ignore_index=ignore_index, label_smoothing=epsilon)
     if reduction != "mean" or (weight is None and not any_ignored):
         # torch's "mean" divides by the number of targets here, which is at least 1.
         return F.cross_entropy(input, target, reduction=reduction, **options)
     # torch's "mean" divides by sum_n w_{y_n} over the kept targets, which can be 0: divide here instead.
     total = F.cross_entropy(input, target, reduction="sum", **options)
-    return _weighted_mean(total, _total_target_weight(target, weight, ignore_index, input.dtype))
+    return weighted_mean(total, total_target_weight(target, weight, ignore_index, input.dtype))
 
 
 def nll(
@@ -425,18 +304,18 @@ def nll(
     check_floating("input", input)
     check_tensor("target", target)
     check_nonempty("input", input)
-    ignore_index = _check_ignore_index(ignore_index)
-    class_dim, num_classes = _class_layout(input)
-    weight = _check_class_weight(weight, input, num_classes)
+    ignore_index = check_ignore_index(ignore_index)
+    class_dim, num_classes = class_layout(input)
+    weight = check_class_weight(weight, input, num_classes)
     check_logits(input, loss="nll", class_dim=class_dim)
-    target, any_ignored = _check_index_target(input, target, class_dim, num_classes, ignore_index)
+    target, any_ignored = check_index_target(input, target, class_dim, num_classes, ignore_index)
     # torch never reads an ignored row, so -inf log-probabilities there cost nothing.
     if reduction != "mean" or (weight is None and not any_ignored):
         # torch's "mean" divides by the number of targets here, which is at least 1.
         return F.nll_loss(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
     # torch's "mean" divides by sum_n w_{y_n} over the kept targets, which can be 0: divide here instead.
     total = F.nll_loss(input, target, weight=weight, ignore_index=ignore_index, reduction="sum")
-    return _weighted_mean(total, _total_target_weight(target, weight, ignore_index, input.dtype))
+    return weighted_mean(total, total_target_weight(target, weight, ignore_index, input.dtype))
 
 
 def focal_loss(
@@ -498,7 +377,7 @@ def focal_loss(
 
     if target.is_floating_point():
         check_pair(input, target)
-        _check_range("target", target, 0.0, 1.0)
+        check_range("target", target, 0.0, 1.0)
         if alpha is not None:
             alpha = check_real("alpha", alpha, minimum=0.0)
             if alpha > 1.0:
@@ -517,16 +396,16 @@ def focal_loss(
             loss = (alpha * target + (1 - alpha) * (1 - target)) * loss
         return reduce_loss(loss, reduction)
 
-    ignore_index = _check_ignore_index(ignore_index)
-    class_dim, num_classes = _class_layout(input)
+    ignore_index = check_ignore_index(ignore_index)
+    class_dim, num_classes = class_layout(input)
     if alpha is not None and not isinstance(alpha, torch.Tensor):
         raise TypeError(
             f"alpha must be a per-class tensor of shape ({num_classes},) for class-index targets, "
             f"got {type(alpha).__name__}"
         )
-    alpha = _check_class_weight(alpha, input, num_classes, name="alpha")
+    alpha = check_class_weight(alpha, input, num_classes, name="alpha")
     check_logits(input, loss="focal_loss", class_dim=class_dim)
-    target, _ = _check_index_target(input, target, class_dim, num_classes, ignore_index)
+    target, _ = check_index_target(input, target, class_dim, num_classes, ignore_index)
     valid = target != ignore_index
     safe_target = torch.where(valid, target, torch.zeros_like(target))
     log_p_t = torch.log_softmax(input, dim=class_dim).gather(class_dim, safe_target.unsqueeze(class_dim))
@@ -538,7 +417,7 @@ def focal_loss(
         loss = alpha[safe_target] * loss
     loss = torch.where(valid, loss, torch.zeros_like(loss))
     if reduction == "mean":
-        return _weighted_mean(loss.sum(), valid.sum().to(loss.dtype))
+        return weighted_mean(loss.sum(), valid.sum().to(loss.dtype))
     return reduce_loss(loss, reduction)
 
 
@@ -591,7 +470,7 @@ def label_smoothing_targets(
         tensor([[0.8000, 0.1000, 0.1000]])
     """
     target, num_classes = _check_classes(target, num_classes)
-    epsilon = _check_label_smoothing(epsilon)
+    epsilon = check_label_smoothing(epsilon)
     return (1 - epsilon) * _one_hot(target, num_classes, dtype) + epsilon / num_classes
 
 
@@ -623,13 +502,13 @@ def semantic_smoothing_targets(target: torch.Tensor, similarity: torch.Tensor, e
     check_floating("similarity", similarity)
     if similarity.dim() != 2 or similarity.shape[0] != similarity.shape[1]:
         raise ValueError(f"similarity must be a square (C, C) matrix, got shape {tuple(similarity.shape)}")
-    _check_range("similarity", similarity, 0.0, float("inf"))
+    check_range("similarity", similarity, 0.0, float("inf"))
     row_sums = similarity.sum(dim=1)
     if not bool((row_sums > 0).all()):
         empty = torch.nonzero(row_sums <= 0).flatten().tolist()
         raise ValueError(f"similarity rows must have a positive sum: rows {empty} sum to 0")
     target, num_classes = _check_classes(target, similarity.shape[0])
-    epsilon = _check_label_smoothing(epsilon)
+    epsilon = check_label_smoothing(epsilon)
     neighbours = (similarity / row_sums[:, None])[target]
     if target.dim() >= 1:
         neighbours = neighbours.movedim(-1, 1)
@@ -714,7 +593,7 @@ def pos_weight_from_targets(target: torch.Tensor) -> torch.Tensor:
     check_nonempty("target", target)
     if target.dim() > 2:
         raise ValueError(f"target must have shape (N,) or (N, C), got {tuple(target.shape)}")
-    _check_range("target", target, 0.0, 1.0)
+    check_range("target", target, 0.0, 1.0)
     positives = target.sum(dim=0)
     if not bool((positives > 0).all()):
         raise ValueError("target has a column without positive labels; its pos_weight would be infinite")

@@ -2,7 +2,8 @@ r"""Losses from the NLP case studies: dice / self-adjusting DSC and mixed cross-
 
 * :func:`dice_loss` and :func:`self_adjusting_dice_loss` — the per-token soft dice loss
   and its self-adjusting variant from Li et al. (2020), *Dice Loss for Data-imbalanced
-  NLP Tasks* (ACL 2020), for token tagging where one class (``O``) dominates.
+  NLP Tasks* (ACL 2020), for token tagging where one class (``O``) dominates, and
+  :func:`batch_dice_loss`, the same ratio pooled over all tokens of a batch per class.
 * :func:`mixed_cross_entropy` and its schedule :func:`mixed_ce_weight` — Li & Lu (2021),
   *Mixed Cross Entropy Loss for Neural Machine Translation* (ICML 2021): part of the
   target mass goes to the model's own greedy prediction, so a synonym of the reference
@@ -31,19 +32,20 @@ from lossbook.checks import (
     check_tensor,
 )
 from lossbook.guards import check_logits
-from lossbook.losses.classification import (
-    _check_ignore_index,
-    _check_index_target,
-    _check_label_smoothing,
-    _check_range,
-    _class_layout,
-    _weighted_mean,
+from lossbook.losses._targets import (
+    check_ignore_index,
+    check_index_target,
+    check_label_smoothing,
+    check_range,
+    class_layout,
+    weighted_mean,
 )
 from lossbook.reduction import reduce_loss
 
 __all__ = [
     "dice_loss",
     "self_adjusting_dice_loss",
+    "batch_dice_loss",
     "mixed_cross_entropy",
     "mixed_ce_weight",
 ]
@@ -68,7 +70,7 @@ def _reduce_over_tokens(loss: torch.Tensor, valid: torch.Tensor | None, reductio
         return reduce_loss(loss, reduction)
     loss = torch.where(valid, loss, torch.zeros_like(loss))
     if reduction == "mean":
-        return _weighted_mean(loss.sum(), valid.sum().to(loss.dtype))
+        return weighted_mean(loss.sum(), valid.sum().to(loss.dtype))
     return reduce_loss(loss, reduction)
 
 
@@ -77,17 +79,17 @@ def _reduce_over_tokens(loss: torch.Tensor, valid: torch.Tensor | None, reductio
 # ---------------------------------------------------------------------------------------
 
 
-def _dice_terms(
+def _dice_parts(
     p: torch.Tensor,
     one_minus_p: torch.Tensor,
     y: torch.Tensor,
     alpha: float,
-    smooth: float,
     squared_denominator: bool,
-) -> torch.Tensor:
-    r"""Elementwise :math:`1 - \frac{2wpy + \gamma}{w\,s + \gamma}` written as :math:`\frac{w\,r}{w\,s + \gamma}`.
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Elementwise :math:`w\,r` and :math:`w\,s` of :math:`1 - \frac{2wpy + \gamma}{w\,s + \gamma} = \frac{w\,r}{w\,s + \gamma}`.
 
-    ``r`` is ``s - 2py`` in a form without cancellation, so a perfect prediction gives exactly 0.
+    ``s`` is :math:`p + y` (or :math:`p^2 + y^2`) and ``r`` is ``s - 2py`` in a form
+    without cancellation, so a perfect prediction gives exactly 0.
     """
     if squared_denominator:
         total = p * p + y * y
@@ -96,12 +98,12 @@ def _dice_terms(
         total = p + y
         gap = p * (1 - y) + y * one_minus_p  # p + y - 2py, with 1 - p taken from the stable form
     if alpha == 0:
-        return gap / (total + smooth)
+        return gap, total
     if alpha < 1:
         # d/du u^alpha is infinite at u = 0 for 0 < alpha < 1; clamping at tiny keeps the gradient finite.
         one_minus_p = one_minus_p.clamp_min(torch.finfo(p.dtype).tiny)
     weight = one_minus_p.pow(alpha)
-    return weight * gap / (weight * total + smooth)
+    return weight * gap, weight * total
 
 
 def self_adjusting_dice_loss(
@@ -226,27 +228,29 @@ def dice_loss(
     return _dice(input, target, 0.0, smooth, squared_denominator, ignore_index, mask, reduction, "dice_loss")
 
 
-def _dice(input, target, alpha, smooth, squared_denominator, ignore_index, mask, reduction, name):
-    check_reduction(reduction)
+def _dice_inputs(input, target, alpha, smooth, squared_denominator, ignore_index, mask, name):
+    """Validate; return the weighted gap and total per element, the tokens that count and the class dimension.
+
+    ``class_dim`` is ``None`` in binary (sigmoid) mode; ``valid`` is ``None`` when every token counts.
+    """
     check_floating("input", input)
     check_tensor("target", target)
     check_nonempty("input", input)
     alpha = check_real("alpha", alpha, minimum=0.0)
-    smooth = check_real("smooth", smooth, minimum=0.0, inclusive=False)
+    check_real("smooth", smooth, minimum=0.0, inclusive=False)
     check_bool("squared_denominator", squared_denominator)
 
     if target.is_floating_point():
         check_pair(input, target)
-        _check_range("target", target, 0.0, 1.0)
+        check_range("target", target, 0.0, 1.0)
         valid = None if mask is None else _check_mask(mask, input.shape, "input (binary mode)")
         check_logits(input, loss=name, class_dim=None)
         p, one_minus_p = torch.sigmoid(input), torch.sigmoid(-input)
-        loss = _dice_terms(p, one_minus_p, target, alpha, smooth, squared_denominator)
-        return _reduce_over_tokens(loss, valid, reduction)
+        return (*_dice_parts(p, one_minus_p, target, alpha, squared_denominator), valid, None)
 
-    ignore_index = _check_ignore_index(ignore_index)
-    class_dim, num_classes = _class_layout(input)
-    target, any_ignored = _check_index_target(input, target, class_dim, num_classes, ignore_index)
+    ignore_index = check_ignore_index(ignore_index)
+    class_dim, num_classes = class_layout(input)
+    target, any_ignored = check_index_target(input, target, class_dim, num_classes, ignore_index)
     valid = target != ignore_index if any_ignored else None
     if mask is not None:
         mask = _check_mask(mask, target.shape, "target")
@@ -258,8 +262,76 @@ def _dice(input, target, alpha, smooth, squared_denominator, ignore_index, mask,
         one_hot = one_hot.movedim(-1, 1)
     log_p = torch.log_softmax(input, dim=class_dim)
     # 1 - p = -expm1(log p): keeps its digits where p rounds to 1.
-    loss = _dice_terms(log_p.exp(), -torch.expm1(log_p), one_hot, alpha, smooth, squared_denominator)
-    return _reduce_over_tokens(loss.mean(dim=class_dim), valid, reduction)
+    return (*_dice_parts(log_p.exp(), -torch.expm1(log_p), one_hot, alpha, squared_denominator), valid, class_dim)
+
+
+def _dice(input, target, alpha, smooth, squared_denominator, ignore_index, mask, reduction, name):
+    check_reduction(reduction)
+    gap, total, valid, class_dim = _dice_inputs(
+        input, target, alpha, smooth, squared_denominator, ignore_index, mask, name
+    )
+    loss = gap / (total + smooth)
+    if class_dim is not None:
+        loss = loss.mean(dim=class_dim)
+    return _reduce_over_tokens(loss, valid, reduction)
+
+
+def batch_dice_loss(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    alpha: float = 0.0,
+    smooth: float = 1.0,
+    squared_denominator: bool = False,
+    ignore_index: int = -100,
+    mask: torch.Tensor | None = None,
+) -> torch.Tensor:
+    r"""Dice (or self-adjusting DSC) loss over a whole batch of tokens, from **logits**: one ratio per class.
+
+    :func:`dice_loss` scores each token on its own and averages; this is the *set*
+    form the F1 analogy is about (and what Li et al.'s released code computes): for
+    each class :math:`c`, sums over every token :math:`t` that counts,
+
+    .. math::
+
+        \mathrm{DL}_c = 1 - \frac{2\sum_t w_{tc}\,p_{tc}\,y_{tc} + \gamma}
+                                 {\sum_t w_{tc}\,(p_{tc} + y_{tc}) + \gamma},
+        \qquad w_{tc} = (1 - p_{tc})^{\alpha},
+
+    then the mean over classes (multiclass) or :math:`\mathrm{DL}_1` alone (binary,
+    float targets with sigmoid probabilities). A class absent from the batch and never
+    predicted gives 0. Because the sums pool all tokens, a rare class weighs as much as
+    the majority class, whatever its count — the property the paper wants for entities.
+    :math:`\alpha`, the squared denominator, the two modes, ``ignore_index`` and ``mask``
+    are as in :func:`self_adjusting_dice_loss` (default :math:`\alpha = 0`: plain dice).
+    0 at a perfect prediction; a batch with no token that counts gives 0, not NaN.
+
+    Args:
+        input: logits, any shape (binary) or :math:`(N, C, d_1, \dots)` / :math:`(C,)` (multiclass).
+        target: labels in :math:`[0, 1]` (binary) or class indices (multiclass).
+        alpha, smooth, squared_denominator, ignore_index, mask: see :func:`self_adjusting_dice_loss`.
+
+    Returns:
+        A scalar (there is no per-token value to return).
+
+    Example:
+        >>> logits = torch.tensor([[4.0, -4.0], [4.0, -4.0], [-4.0, 4.0]])
+        >>> batch_dice_loss(logits, torch.tensor([0, 0, 1]))
+        tensor(0.0003)
+    """
+    gap, total, valid, class_dim = _dice_inputs(
+        input, target, alpha, smooth, squared_denominator, ignore_index, mask, "batch_dice_loss"
+    )
+    if class_dim is None:
+        if valid is not None:
+            gap, total = gap * valid, total * valid
+        return gap.sum() / (total.sum() + smooth)
+    if valid is not None:
+        keep = valid.unsqueeze(class_dim).to(gap.dtype)
+        gap, total = gap * keep, total * keep
+    token_dims = [d for d in range(gap.dim()) if d != class_dim]
+    per_class = gap.sum(dim=token_dims) / (total.sum(dim=token_dims) + smooth)
+    return per_class.mean()
 
 
 # ---------------------------------------------------------------------------------------
@@ -345,10 +417,10 @@ def mixed_cross_entropy(
     m = check_real("m", m, minimum=0.0)
     if m > 1.0:
         raise ValueError(f"m must be in [0, 1] (the paper uses at most 0.5), got {m!r}")
-    epsilon = _check_label_smoothing(label_smoothing)
-    ignore_index = _check_ignore_index(ignore_index)
-    class_dim, num_classes = _class_layout(input)
-    target, any_ignored = _check_index_target(input, target, class_dim, num_classes, ignore_index)
+    epsilon = check_label_smoothing(label_smoothing)
+    ignore_index = check_ignore_index(ignore_index)
+    class_dim, num_classes = class_layout(input)
+    target, any_ignored = check_index_target(input, target, class_dim, num_classes, ignore_index)
     check_logits(input, loss="mixed_cross_entropy", class_dim=class_dim)
 
     greedy = input.detach().argmax(dim=class_dim)

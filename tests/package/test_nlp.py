@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from lossbook.guards import ProbabilitiesNotLogitsError, guard_mode
 from lossbook.losses.classification import cross_entropy
-from lossbook.losses.nlp import dice_loss, mixed_ce_weight, mixed_cross_entropy, self_adjusting_dice_loss
+from lossbook.losses.nlp import (
+    batch_dice_loss,
+    dice_loss,
+    mixed_ce_weight,
+    mixed_cross_entropy,
+    self_adjusting_dice_loss,
+)
 
 REDUCTIONS = ["mean", "sum", "none"]
 
@@ -356,6 +362,107 @@ def test_dsc_guard_names_the_loss_when_given_probabilities():
     probs = torch.softmax(torch.tensor([[2.0, 0.0, -1.0]]), dim=1)
     with guard_mode("raise"), pytest.raises(ProbabilitiesNotLogitsError, match=r"self_adjusting_dice_loss got input that looks like probabilities, not logits: .*self_adjusting_dice_loss applies the sigmoid or softmax itself"):
         self_adjusting_dice_loss(probs, torch.tensor([0]))
+
+
+# --- batch-level dice ----------------------------------------------------------------------
+
+
+def batch_dice_by_hand(logits, target, alpha=0.0, smooth=1.0, squared=False, ignore_index=-100):
+    """Per class, sums over the kept tokens, then 1 - ratio, mean over classes (Li et al.'s released code at alpha=0)."""
+    keep = target != ignore_index
+    p = logits.movedim(1, -1)[keep].softmax(dim=-1).double()
+    y = F.one_hot(target[keep], p.shape[-1]).double()
+    w = (1 - p) ** alpha
+    denominator = (w * (p * p + y * y)).sum(0) if squared else (w * (p + y)).sum(0)
+    return (1 - (2 * (w * p * y).sum(0) + smooth) / (denominator + smooth)).mean()
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0, 2.0])
+@pytest.mark.parametrize("squared", [False, True])
+@pytest.mark.parametrize("smooth", [1.0, 1e-3])
+def test_batch_dice_matches_the_written_out_set_formula_in_value_and_gradient(alpha, squared, smooth):
+    generator = torch.Generator().manual_seed(int(alpha * 10) + 7 * squared)
+    logits = (torch.randn(3, 5, 7, generator=generator, dtype=torch.float64) * 3).requires_grad_()
+    target = torch.randint(0, 5, (3, 7), generator=generator)
+    target[0, :3] = -100
+    ours = batch_dice_loss(logits, target, alpha=alpha, smooth=smooth, squared_denominator=squared)
+    reference = batch_dice_by_hand(logits, target, alpha, smooth, squared)
+    torch.testing.assert_close(ours, reference)
+    (grad_ours,) = torch.autograd.grad(ours, logits)
+    (grad_reference,) = torch.autograd.grad(reference, logits)
+    torch.testing.assert_close(grad_ours, grad_reference)
+    assert grad_ours[0, :, :3].abs().max() == 0  # ignored tokens get no gradient
+
+
+def test_batch_dice_by_hand_on_three_tokens():
+    # p = softmax([4, -4]) = (1 - e, e) with e = sigmoid(-8). Tokens 0, 1 are class 0, token 2 is class 1.
+    e = torch.sigmoid(torch.tensor(-8.0, dtype=torch.float64)).item()
+    # class 0: p = (1-e, 1-e, e), y = (1, 1, 0): each token misses by e, so 1 - ratio = 3e / (sum(p + y) + 1)
+    class_0 = 3 * e / ((4 - e) + 1)
+    # class 1: p = (e, e, 1-e), y = (0, 0, 1)
+    class_1 = 3 * e / ((2 + e) + 1)
+    logits = torch.tensor([[4.0, -4.0], [4.0, -4.0], [-4.0, 4.0]], dtype=torch.float64)
+    got = batch_dice_loss(logits, torch.tensor([0, 0, 1]))
+    torch.testing.assert_close(got, torch.tensor((class_0 + class_1) / 2, dtype=torch.float64))
+
+
+def test_a_mask_is_the_same_as_leaving_the_masked_tokens_out():
+    generator = torch.Generator().manual_seed(3)
+    logits = torch.randn(2, 4, 6, generator=generator)
+    target = torch.randint(0, 4, (2, 6), generator=generator)
+    mask = torch.zeros(2, 6, dtype=torch.bool)
+    mask[:, :4] = True
+    torch.testing.assert_close(
+        batch_dice_loss(logits, target, alpha=1.0, mask=mask), batch_dice_loss(logits[:, :, :4], target[:, :4], alpha=1.0)
+    )
+
+
+def test_pooling_makes_a_rare_class_weigh_as_much_as_the_majority():
+    # 99 correct majority tokens and 1 missed rare token: per-token dice barely notices, batch dice loses ~half a class.
+    logits = torch.zeros(100, 2)
+    logits[:, 0] = 6.0
+    target = torch.zeros(100, dtype=torch.long)
+    target[-1] = 1
+    assert dice_loss(logits, target) < 0.02
+    assert batch_dice_loss(logits, target, smooth=1e-3) > 0.45
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0])
+def test_batch_dice_is_zero_at_a_perfect_prediction_and_zero_without_counted_tokens(alpha):
+    logits = torch.tensor([[1e4, -1e4], [-1e4, 1e4]])
+    assert batch_dice_loss(logits, torch.tensor([0, 1]), alpha=alpha) == 0
+    logits = torch.randn(2, 3, requires_grad=True)
+    loss = batch_dice_loss(logits, torch.tensor([-100, -100]), alpha=alpha)
+    loss.backward()
+    assert loss == 0 and torch.isfinite(logits.grad).all()
+
+
+def test_binary_batch_dice_pools_every_element_into_one_ratio():
+    logits = torch.tensor([2.0, -1.0, 0.5, -3.0], dtype=torch.float64)
+    target = torch.tensor([1.0, 0.0, 1.0, 0.0], dtype=torch.float64)
+    p = torch.sigmoid(logits)
+    expected = 1 - (2 * (p * target).sum() + 1) / ((p + target).sum() + 1)
+    torch.testing.assert_close(batch_dice_loss(logits, target), expected)
+    mask = torch.tensor([True, True, False, True])
+    torch.testing.assert_close(batch_dice_loss(logits, target, mask=mask), batch_dice_loss(logits[mask], target[mask]))
+
+
+@pytest.mark.parametrize("magnitude", [1e2, 1e4, 1e30])
+def test_batch_dice_extreme_logits_give_finite_values_and_gradients(magnitude):
+    logits = (torch.tensor([[1.0, -1.0, 0.5], [-1.0, 1.0, 0.0]]) * magnitude).requires_grad_()
+    loss = batch_dice_loss(logits, torch.tensor([1, 0]), alpha=0.5)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(logits.grad).all()
+
+
+def test_batch_dice_names_its_bad_arguments():
+    with pytest.raises(ValueError, match=r"smooth must be"):
+        batch_dice_loss(torch.randn(2, 3), torch.tensor([0, 1]), smooth=0.0)
+    with pytest.raises(ValueError, match=r"mask must have the shape of target: expected \(2,\), got \(3,\)"):
+        batch_dice_loss(torch.randn(2, 3), torch.tensor([0, 1]), mask=torch.ones(3, dtype=torch.bool))
+    probs = torch.softmax(torch.tensor([[2.0, 0.0, -1.0]]), dim=1)
+    with guard_mode("raise"), pytest.raises(ProbabilitiesNotLogitsError, match=r"batch_dice_loss got input that looks like probabilities"):
+        batch_dice_loss(probs, torch.tensor([0]))
 
 
 # --- mixed cross-entropy ---------------------------------------------------------------------
