@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lossbook.checks import check_int
+
 __all__ = [
     "RT_SHA256",
     "CATEGORIES",
@@ -154,8 +156,7 @@ def sentiment_split(
     Returns:
         A :class:`TextSplit` with ``label_names == ("rotten", "fresh")``.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = check_int("seed", seed, minimum=0)
     val_fraction = _check_fraction("val_fraction", val_fraction)
     test_fraction = _check_fraction("test_fraction", test_fraction)
     if val_fraction + test_fraction >= 1:
