@@ -23,7 +23,19 @@ def test_setup_reports_cpu_and_smoke_size_without_a_gpu(monkeypatch):
     assert run.size == "smoke"
     assert torch.get_num_threads() == 2
     assert torch.are_deterministic_algorithms_enabled()
+    assert not torch.is_deterministic_algorithms_warn_only_enabled()  # on the CPU a non-deterministic op is an error
     assert str(run) == "device: cpu · run size: smoke · seed: 0 · CPU threads: 2"
+
+
+def test_on_a_gpu_setup_only_warns_about_ops_without_a_deterministic_kernel(monkeypatch):
+    monkeypatch.setattr("lossbook.train.choose_device", lambda: torch.device("cuda"))
+    try:
+        run = setup(seed=0, threads=None)
+        assert run.device.type == "cuda" and run.size in ("smoke", "full")
+        assert torch.are_deterministic_algorithms_enabled()
+        assert torch.is_deterministic_algorithms_warn_only_enabled()
+    finally:
+        torch.use_deterministic_algorithms(True)
 
 
 def test_run_size_follows_the_device_and_can_be_overridden(monkeypatch):
