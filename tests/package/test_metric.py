@@ -409,25 +409,32 @@ def test_batch_contrastive_over_all_pairs_keeps_gradients_finite_when_embeddings
     assert torch.isfinite(embeddings.grad).all()
 
 
-def test_batch_contrastive_memory_grows_with_the_pairs_not_with_pairs_times_dimension():
-    # O(B^2) memory: a 512-dimensional embedding costs about as much as a 2-dimensional one.
+def largest_tensor_numel(compute) -> int:
+    """The element count of the largest tensor any op creates while ``compute()`` runs (forward and backward)."""
     from torch.utils._python_dispatch import TorchDispatchMode
 
-    class LargestTensor(TorchDispatchMode):
-        largest = 0
+    largest = 0
 
+    class LargestTensor(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            nonlocal largest
             result = func(*args, **(kwargs or {}))
             for value in result if isinstance(result, (tuple, list)) else [result]:
                 if isinstance(value, torch.Tensor):
-                    LargestTensor.largest = max(LargestTensor.largest, value.numel())
+                    largest = max(largest, value.numel())
             return result
 
+    with LargestTensor():
+        compute()
+    return largest
+
+
+def test_batch_contrastive_memory_grows_with_the_pairs_not_with_pairs_times_dimension():
+    # O(B^2) memory: a 512-dimensional embedding costs about as much as a 2-dimensional one.
     labels = torch.arange(64) % 8
     embeddings = torch.randn(64, 512, requires_grad=True)
-    with LargestTensor():
-        batch_contrastive_loss(embeddings, labels).backward()
-    assert LargestTensor.largest <= 64 * 512  # the input itself; B^2/2 * D would be 1,032,192
+    largest = largest_tensor_numel(lambda: batch_contrastive_loss(embeddings, labels).backward())
+    assert largest <= 64 * 512  # the input itself; B^2/2 * D would be 1,032,192
 
 
 @settings(max_examples=20, deadline=None)
@@ -653,22 +660,9 @@ def test_scl_differs_from_pytorch_metric_learning_on_a_batch_of_one_class():
 
 
 def test_scl_memory_grows_with_the_pairs_not_with_pairs_times_dimension():
-    from torch.utils._python_dispatch import TorchDispatchMode
-
-    class LargestTensor(TorchDispatchMode):
-        largest = 0
-
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            result = func(*args, **(kwargs or {}))
-            for value in result if isinstance(result, (tuple, list)) else [result]:
-                if isinstance(value, torch.Tensor):
-                    LargestTensor.largest = max(LargestTensor.largest, value.numel())
-            return result
-
     features = torch.randn(64, 512, requires_grad=True)
-    with LargestTensor():
-        supervised_contrastive_loss(features, torch.arange(64) % 8).backward()
-    assert LargestTensor.largest <= 64 * 512  # the input itself; B^2 D would be 2,097,152
+    largest = largest_tensor_numel(lambda: supervised_contrastive_loss(features, torch.arange(64) % 8).backward())
+    assert largest <= 64 * 512  # the input itself; B^2 D would be 2,097,152
 
 
 # --- ce_plus_scl ---
