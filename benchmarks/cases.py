@@ -163,35 +163,35 @@ def _pml():
     return distances, losses, miners
 
 
-def batch_hard_build(batch, generator, device) -> Built:
-    distances, losses, miners = _pml()
-    embeddings, labels = _labelled_embeddings(batch, generator, device)
-    reference_miner = miners.BatchHardMiner(distance=distances.LpDistance(normalize_embeddings=False))
-    reference_loss = losses.TripletMarginLoss(margin=0.5, distance=distances.LpDistance(normalize_embeddings=False))
-
-    def ours():
-        return metric.batch_triplet_loss(embeddings, lossbook_miners.batch_hard_triplets(embeddings, labels), margin=0.5)
-
-    def reference():
-        return reference_loss(embeddings, labels, reference_miner(embeddings, labels))
-
-    return [embeddings], ours, reference
-
-
-def semihard_build(batch, generator, device) -> Built:
+def _mined_triplet_build(batch, generator, device, mine, make_reference_miner) -> Built:
+    """A lossbook miner + batch_triplet_loss against a pml miner + TripletMarginLoss, margin 0.5, unnormalised L2."""
     distances, losses, miners = _pml()
     embeddings, labels = _labelled_embeddings(batch, generator, device)
     distance = distances.LpDistance(normalize_embeddings=False)
-    reference_miner = miners.TripletMarginMiner(margin=0.5, type_of_triplets="semihard", distance=distance)
+    reference_miner = make_reference_miner(miners, distance)
     reference_loss = losses.TripletMarginLoss(margin=0.5, distance=distance)
 
     def ours():
-        return metric.batch_triplet_loss(embeddings, lossbook_miners.semihard_triplets(embeddings, labels), margin=0.5)
+        return metric.batch_triplet_loss(embeddings, mine(embeddings, labels), margin=0.5)
 
     def reference():
         return reference_loss(embeddings, labels, reference_miner(embeddings, labels))
 
     return [embeddings], ours, reference
+
+
+def batch_hard_build(batch, generator, device) -> Built:
+    return _mined_triplet_build(
+        batch, generator, device, lossbook_miners.batch_hard_triplets,
+        lambda miners, distance: miners.BatchHardMiner(distance=distance),
+    )
+
+
+def semihard_build(batch, generator, device) -> Built:
+    return _mined_triplet_build(
+        batch, generator, device, lossbook_miners.semihard_triplets,
+        lambda miners, distance: miners.TripletMarginMiner(margin=0.5, type_of_triplets="semihard", distance=distance),
+    )
 
 
 def contrastive_build(batch, generator, device) -> Built:
