@@ -92,6 +92,15 @@ def check_real(name: str, value: object, *, minimum: float, inclusive: bool = Tr
     return number
 
 
+def check_fraction(name: str, value: object) -> float:
+    """Require a real number strictly between 0 and 1 (a share of a data set; NaN fails)."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not 0 < value < 1:
+        raise ValueError(f"{name} must be in (0, 1), got {value!r}")
+    return float(value)
+
+
 def check_int(name: str, value: object, *, minimum: int) -> int:
     """Require an ``int >= minimum`` (bools are refused: ``True`` is not a count)."""
     if isinstance(value, bool) or not isinstance(value, Integral):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
+from lossbook.checks import check_fraction
 from lossbook.data.digits import load_digits
 
 __all__ = [
@@ -91,14 +92,6 @@ def long_tailed_counts(largest: int, num_classes: int, imbalance_ratio: float) -
     return [max(1, round(largest * imbalance_ratio ** (-e))) for e in exponents]
 
 
-def _check_fraction(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not 0 < value < 1:
-        raise ValueError(f"{name} must be in (0, 1), got {value!r}")
-    return float(value)
-
-
 def imbalanced_digits(
     *, imbalance_ratio: float = 10.0, seed: int = 0, test_fraction: float = 0.3, val_fraction: float = 0.2
 ) -> ClassificationSplit:
@@ -120,8 +113,8 @@ def imbalanced_digits(
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    test_fraction = _check_fraction("test_fraction", test_fraction)
-    val_fraction = _check_fraction("val_fraction", val_fraction)
+    test_fraction = check_fraction("test_fraction", test_fraction)
+    val_fraction = check_fraction("val_fraction", val_fraction)
     if test_fraction + val_fraction >= 1:
         raise ValueError(
             f"test_fraction + val_fraction must be < 1, got {test_fraction!r} + {val_fraction!r}"

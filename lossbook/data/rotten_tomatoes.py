@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lossbook.checks import check_int
+from lossbook.checks import check_fraction, check_int
 
 __all__ = [
     "RT_SHA256",
@@ -125,16 +125,6 @@ def read_rotten_tomatoes(raw: bytes | None = None, *, expected_sha256: str = RT_
     return snippets
 
 
-def _check_fraction(name: str, value: object, *, upper_inclusive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    ok = 0 < value <= 1 if upper_inclusive else 0 < value < 1
-    if not ok:
-        bound = "(0, 1]" if upper_inclusive else "(0, 1)"
-        raise ValueError(f"{name} must be in {bound}, got {value!r}")
-    return float(value)
-
-
 def sentiment_split(
     snippets: list[Snippet] | None = None,
     *,
@@ -157,8 +147,8 @@ def sentiment_split(
         A :class:`TextSplit` with ``label_names == ("rotten", "fresh")``.
     """
     seed = check_int("seed", seed, minimum=0)
-    val_fraction = _check_fraction("val_fraction", val_fraction)
-    test_fraction = _check_fraction("test_fraction", test_fraction)
+    val_fraction = check_fraction("val_fraction", val_fraction)
+    test_fraction = check_fraction("test_fraction", test_fraction)
     if val_fraction + test_fraction >= 1:
         raise ValueError(
             f"val_fraction + test_fraction must be below 1 to leave training data, got {val_fraction + test_fraction!r}"
@@ -171,7 +161,7 @@ def sentiment_split(
         1: [s.text for s in snippets if s.category == "fresh"],
     }
     if rotten_share is not None:
-        rotten_share = _check_fraction("rotten_share", rotten_share)
+        rotten_share = check_fraction("rotten_share", rotten_share)
         wanted = round(rotten_share / (1 - rotten_share) * len(by_label[1]))
         if wanted > len(by_label[0]):
             raise ValueError(
