@@ -13,10 +13,31 @@ HTML := _build/html
 JOBS ?= 2
 CELL_TIMEOUT ?= 300
 
+# The second nbval pass, which proves the committed outputs portable: a Colab-like venv
+# (tools/colab_env.py: Colab's package versions, Python 3.11, torch 2.13.0 CPU) with CPU
+# kernels other than this machine's own. MKL's and oneDNN's "compatible" code paths differ
+# from their native dispatch on every x86 CPU, and ATen's AVX2 kernels from its AVX-512 ones.
+PYTHON311 ?= python3.11
+COLAB_VENV := .venv-colab
+COLAB_STAMP := $(COLAB_VENV)/.created
+OTHER_KERNELS := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41
+NBVAL = --nbval --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) \
+  --nbval-sanitize-with tests/nbval_sanitize.cfg -n $(JOBS) --dist loadfile -p no:cacheprovider
+
+# The package tests at the oldest versions pyproject.toml allows (tools/lower_bounds.py).
+LOWER_VENV := .venv-lower
+LOWER_BUILD := _build/lower-bounds
+TEST_TOOLS := $(shell grep -E '^(pytest|hypothesis|pytorch-metric-learning|torchmetrics|myst-nb)==' requirements.txt)
+
+# Full fidelity, outside `make test`: Python 3.13 as on Colab, Colab's exact freeze, torch 2.11.
+COLAB_FULL_VENV := .venv-colab-full
+PYTHON313 ?= $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin/python
+
 ASSIGNMENTS_OUT := _build/assignments
 STUDENT_CONFIG := _build/student-config/_config.yml
 
-.PHONY: help venv offline-assets book book-strict book-student assignments bench test test-package test-notebooks test-site test-assignments test-bench notebooks clean
+.PHONY: help venv offline-assets book book-strict book-student assignments bench test test-package test-notebooks \
+  test-notebooks-colab test-lower-bounds colab-check test-site test-assignments test-bench notebooks clean
 
 help:
 	@echo "make book   build the site into $(HTML) from the committed notebook outputs"
@@ -25,6 +46,7 @@ help:
 	@echo "make assignments   student notebooks + autograder bundles into $(ASSIGNMENTS_OUT)"
 	@echo "make book-student  the site with exercise solutions hidden, into _build/student"
 	@echo "make bench   speed and memory against torch and the reference libraries"
+	@echo "make colab-check   every chapter top to bottom in Colab's exact environment (slow, downloads torch 2.11)"
 
 venv: $(STAMP)
 
@@ -64,8 +86,34 @@ test-package: $(STAMP)
 	$(BIN)/python -m pytest tests/package tests/notebooks --doctest-modules lossbook -q
 
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg -n $(JOBS) --dist loadfile notebooks -q
+	$(BIN)/python -m pytest $(NBVAL) notebooks -q
+
+$(COLAB_STAMP): tests/colab/pip-freeze.cpu.txt tools/colab_env.py
+	$(BIN)/python tools/colab_env.py create $(COLAB_VENV) --python $(PYTHON311)
+	touch $@
+
+# Runs every chapter's Colab setup cell in the Colab-like venv (fails if it changes a package
+# Colab preinstalls), then nbval there under other CPU kernels.
+test-notebooks-colab: $(STAMP) $(COLAB_STAMP)
+	$(BIN)/python tools/colab_env.py install $(COLAB_VENV)
+	$(OTHER_KERNELS) $(COLAB_VENV)/bin/python -m pytest $(NBVAL) notebooks -q
+
+test-lower-bounds: $(STAMP)
+	rm -rf $(LOWER_BUILD) && mkdir -p $(LOWER_BUILD)
+	$(BIN)/python tools/lower_bounds.py > $(LOWER_BUILD)/constraints.txt
+	test -x $(LOWER_VENV)/bin/python || $(PYTHON311) -m venv $(LOWER_VENV)
+	$(LOWER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWER_VENV)/bin/python -m pip install --quiet -c $(LOWER_BUILD)/constraints.txt ".[nlp]" $(TEST_TOOLS)
+	$(LOWER_VENV)/bin/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	$(LOWER_VENV)/bin/python tools/lower_bounds.py --check-installed
+	$(LOWER_VENV)/bin/python -m pytest tests/package -q -p no:cacheprovider
+
+# Every chapter top to bottom in Colab's own environment. Outside `make test`: it downloads
+# torch 2.11 (a CUDA build, ~2.5 GB with its nvidia packages) and runs without a GPU.
+colab-check: $(STAMP)
+	$(BIN)/python tools/colab_env.py create $(COLAB_FULL_VENV) --python $(PYTHON313) --exact
+	$(BIN)/python tools/colab_env.py install $(COLAB_FULL_VENV)
+	$(COLAB_FULL_VENV)/bin/python tools/execute_notebooks.py --check-only notebooks/*.ipynb
 
 test-site: book-strict
 	$(BIN)/python -m pytest tests/site -q
@@ -94,11 +142,18 @@ bench: $(STAMP)
 test-bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --smoke --out _build/bench-smoke/cpu.json
 
-test: test-package test-notebooks test-site test-assignments test-bench
+TEST_PARTS := test-package test-notebooks test-notebooks-colab test-lower-bounds test-site test-assignments test-bench
+
+# Each part in turn, with its wall time (CI's budget is 30 minutes for all of them).
+test:
+	@for part in $(TEST_PARTS); do \
+	  start=$$(date +%s); $(MAKE) --no-print-directory $$part || exit 1; \
+	  echo "== $$part passed in $$(( $$(date +%s) - start )) s"; \
+	done
 
 # Re-run every notebook top to bottom in a fresh kernel and store the outputs (commit them).
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
 
 clean:
-	rm -rf _build offline/static offline/node_modules
+	rm -rf _build offline/static offline/node_modules $(COLAB_VENV) $(LOWER_VENV) $(COLAB_FULL_VENV)

@@ -43,9 +43,33 @@ def minimums(lines: list[str]) -> list[str]:
     return result
 
 
+def check_installed(pins: list[str]) -> int:
+    """Fail unless every package is installed at exactly its minimum (constraints alone only cap)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    wrong = []
+    for pin in pins:
+        name, expected = pin.split("==")
+        try:
+            got = version(name)
+        except PackageNotFoundError:
+            got = "not installed"
+        # 2.13.0+cpu is torch 2.13.0; "1.26" is "1.26.0".
+        if got.split("+")[0].removesuffix(".0") != expected.removesuffix(".0"):
+            wrong.append(f"{name}: {got}, expected {expected}")
+    for line in wrong:
+        print(line, file=sys.stderr)
+    if not wrong:
+        print(f"all {len(pins)} dependencies at their lower bound: {', '.join(pins)}")
+    return 1 if wrong else 0
+
+
 def main() -> int:
+    pins = minimums(requirements())
+    if sys.argv[1:] == ["--check-installed"]:
+        return check_installed(pins)
     print("# The oldest versions pyproject.toml allows (tools/lower_bounds.py); torch: see its docstring.")
-    print("\n".join(minimums(requirements())))
+    print("\n".join(pins))
     return 0
 
 

@@ -113,3 +113,25 @@ def test_gpu_chapters_carry_colab_gpu_metadata(notebook):
 def test_no_absolute_paths_or_personal_data_in_outputs(notebook):
     text = json.dumps([cell.get("outputs", []) for cell in code_cells(notebook)])
     assert "/work/" not in text and "/home/" not in text and "/root/" not in text
+
+
+from notebook_report import glue_references, glued_names  # noqa: E402
+
+
+def test_every_glue_reference_in_the_prose_names_a_value_the_notebook_glues(notebook):
+    glued = glued_names(notebook)
+    assert len(glued) == len(set(glued)), f"glued twice: {sorted({name for name in glued if glued.count(name) > 1})}"
+    missing = sorted(set(glue_references(notebook)) - set(glued))
+    assert not missing, f"the prose refers to values no cell glues: {missing} (re-execute the notebook)"
+
+
+def test_claims_and_glue_are_checked_in_cells_the_site_hides(notebook):
+    for cell in code_cells(notebook):
+        if re.search(r"(?<![\w.])(claim|glue|glue_all)\(", cell.source):
+            tags = cell.metadata.get("tags", [])
+            assert "remove-cell" in tags or "remove-input" in tags, f"claims and glue belong in a hidden cell: {cell.source[:80]}"
+
+
+def test_cells_whose_outputs_are_not_compared_are_marked_with_tags_not_comments(notebook):
+    for cell in code_cells(notebook):
+        assert "nbval-ignore-output" not in cell.source and "NBVAL_IGNORE_OUTPUT" not in cell.source, cell.source[:80]
