@@ -15,7 +15,11 @@ per-question scores per submission.
 
 It also holds the helpers the test suite uses to make submissions: ``fill`` copies the
 reference answers into a student notebook, ``mutate`` plants one of the wrong answers
-listed in ``assignments/wrong/<name>.yml``.
+listed in ``assignments/wrong/<name>.yml``, and ``sample_submissions`` makes the four
+kinds of submission the suite grades: correct, half-right (one part of each question with
+parts wrong), wrong (every planted mistake at once) and blank.
+
+    python assignments/check.py --samples _build/assignments   # their scores, per assignment
 """
 
 from __future__ import annotations
@@ -141,6 +145,32 @@ def mutate(notebook: nbformat.NotebookNode, replace: str, with_: str) -> nbforma
     return mutated
 
 
+def half_right_mistakes(name: str) -> list[dict]:
+    """One half-right mistake per question: the first entry marked ``partial`` for each question."""
+    chosen: dict[str, dict] = {}
+    for wrong in wrong_submissions(name):
+        if wrong.get("partial"):
+            chosen.setdefault(wrong["question"], wrong)
+    return list(chosen.values())
+
+
+def sample_submissions(name: str, student: nbformat.NotebookNode, reference: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+    """The correct, half-right, wrong and blank submissions of an assignment."""
+    correct = fill(student, reference)
+    half = correct
+    for wrong in half_right_mistakes(name):
+        half = mutate(half, wrong["replace"], wrong["with"])
+    all_wrong = correct
+    for wrong in wrong_submissions(name):  # every planted mistake that still applies (two may edit one line)
+        if sum(wrong["replace"] in cell.source for cell in all_wrong.cells if cell.cell_type == "code") == 1:
+            all_wrong = mutate(all_wrong, wrong["replace"], wrong["with"])
+    return {"correct": correct, "half-right": half, "wrong": all_wrong, "blank": nbformat.from_dict(student)}
+
+
+def total(results: dict[str, QuestionResult]) -> tuple[float, float]:
+    return sum(r.score for r in results.values()), sum(r.possible for r in results.values())
+
+
 def report(results: dict[str, QuestionResult]) -> str:
     lines = []
     for result in results.values():
@@ -170,12 +200,25 @@ def grade_with_otter(submission: Path, bundle: Path) -> dict[str, QuestionResult
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("submissions", nargs="+", type=Path)
-    parser.add_argument("--bundle", type=Path, required=True, help="the assignment's autograder zip")
+    parser.add_argument("submissions", nargs="*", type=Path)
+    parser.add_argument("--bundle", type=Path, help="the assignment's autograder zip")
+    parser.add_argument("--samples", type=Path, metavar="BUILT", help="score the sample submissions of every assignment built into BUILT (`make assignments`)")
     parser.add_argument("--otter", action="store_true", help="grade with `otter run` (one fresh kernel each)")
     parser.add_argument("--csv", type=Path, help="also write the scores, one row per submission")
     args = parser.parse_args()
     torch.set_num_threads(1)  # the tests use small tensors: one thread is fastest, above all on a shared machine
+    if args.samples:
+        print("| assignment | correct | half-right | wrong | blank |\n|---|---|---|---|---|")
+        for folder in sorted(path for path in args.samples.iterdir() if (path / "autograder").is_dir()):
+            name = folder.name
+            student = nbformat.read(folder / "student" / f"{name}.ipynb", as_version=4)
+            reference = nbformat.read(folder / "autograder" / f"{name}.ipynb", as_version=4)
+            bundle = folder / "autograder" / f"{name}-autograder.zip"
+            scores = [total(grade(notebook, bundle)) for notebook in sample_submissions(name, student, reference).values()]
+            print(f"| {name} | " + " | ".join(f"{score:g} / {possible:g}" for score, possible in scores) + " |")
+        return 0
+    if not (args.bundle and args.submissions):
+        parser.error("give --bundle and the submissions to grade (or --samples)")
     rows = []
     for submission in args.submissions:
         if args.otter:

@@ -79,8 +79,10 @@ def test_ce_uniform_logits_is_log_k(cross_entropy):
     import math
     import torch
     got = cross_entropy(torch.zeros(3, 4), torch.tensor([0, 1, 3]))
+    assert isinstance(got, torch.Tensor), f"cross_entropy must return a tensor, not a {type(got).__name__}."
+    assert got.shape == (), f"cross_entropy returns a scalar, the mean over the batch (shape ()), not shape {tuple(got.shape)}."
     assert torch.isclose(got, torch.tensor(math.log(4))), (
-        f"with all-zero logits every class has probability 1/4, so the loss is log 4 = 1.386; got {got}"
+        f"with all-zero logits every class has probability 1/4, so the loss is log 4 = 1.386; you returned {got.item():.6g}."
     )
 
 # %%
@@ -92,28 +94,30 @@ def test_ce_matches_torch(cross_entropy):
     target = torch.randint(0, 5, (6,), generator=generator)
     expected = F.cross_entropy(logits, target)
     got = cross_entropy(logits, target)
-    assert torch.isclose(got, expected, atol=1e-5), f"F.cross_entropy gives {expected:.6g}, you returned {got:.6g}"
+    assert torch.isclose(got, expected, atol=1e-5), f"F.cross_entropy gives {expected.item():.6g}, you returned {got.item():.6g}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_ce_extreme_logits_stay_finite(cross_entropy):
+    """the loss stays finite and right for logits of +-1000"""
     import torch
     import torch.nn.functional as F
     logits = torch.tensor([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]])
     target = torch.tensor([2, 1])
     got = cross_entropy(logits, target)
     assert torch.isfinite(got), (
-        f"extreme logits (±1000) gave {got}: exp overflows. Use torch.logsumexp instead of log(sum(exp))."
+        f"extreme logits (+-1000) gave {got.item()}: exp overflows. Use torch.logsumexp instead of log(sum(exp))."
     )
-    assert torch.isclose(got, F.cross_entropy(logits, target)), f"expected 1000.0, got {got}"
+    assert torch.isclose(got, F.cross_entropy(logits, target)), f"expected 1000.0, got {got.item():.6g}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_ce_gradient_is_softmax_minus_onehot(cross_entropy):
+    """the gradient is (softmax - one_hot) / N"""
     import torch
     import torch.nn.functional as F
     generator = torch.Generator().manual_seed(11)
@@ -121,7 +125,7 @@ def test_ce_gradient_is_softmax_minus_onehot(cross_entropy):
     target = torch.tensor([0, 2, 1, 1])
     cross_entropy(logits, target).backward()
     expected = (torch.softmax(logits.detach(), dim=1) - F.one_hot(target, 3)) / 4
-    assert torch.allclose(logits.grad, expected, atol=1e-6), "the gradient should be (softmax - one_hot) / N"
+    assert torch.allclose(logits.grad, expected, atol=1e-6), "the gradient should be (softmax - one_hot) / N."
 
 # %%
 def test_cross_entropy_is_written_from_the_formula(cross_entropy):
@@ -132,9 +136,8 @@ def test_cross_entropy_is_written_from_the_formula(cross_entropy):
             if isinstance(constant, types.CodeType):
                 found |= names(constant)
         return found
-    assert names(cross_entropy.__code__), "cross_entropy is not written yet (it is still the empty template)"
-    used = sorted(names(cross_entropy.__code__) & {'cross_entropy', 'nll_loss', 'CrossEntropyLoss', 'NLLLoss'})
-    assert not used, f"write cross_entropy from its formula: it calls {used}, the built-in the tests compare against"
+    used = sorted(names(cross_entropy.__code__) & {"cross_entropy", "nll_loss", "CrossEntropyLoss", "NLLLoss"})
+    assert not used, f"write cross_entropy from its formula: it calls {', '.join(used)}, the built-in the tests compare against."
 
 # %% [raw]
 # # END TESTS
@@ -186,9 +189,11 @@ def test_bce_matches_torch(bce_with_logits):
     target = torch.rand(20, generator=generator)
     expected = F.binary_cross_entropy_with_logits(logits, target)
     got = bce_with_logits(logits, target)
+    assert isinstance(got, torch.Tensor), f"bce_with_logits must return a tensor, not a {type(got).__name__}."
+    assert got.shape == (), f"bce_with_logits returns a scalar, the mean (shape ()), not shape {tuple(got.shape)}."
     assert torch.isclose(got, expected, atol=1e-5), (
-        f"F.binary_cross_entropy_with_logits gives {expected:.6g}, you returned {got:.6g} "
-        "(targets here are soft labels in [0, 1])"
+        f"F.binary_cross_entropy_with_logits gives {expected.item():.6g}, you returned {got.item():.6g} "
+        "(the targets here are soft labels in [0, 1])."
     )
 
 # %%
@@ -196,28 +201,30 @@ def test_bce_matches_torch(bce_with_logits):
 hidden: true
 """ # END TEST CONFIG
 def test_bce_extreme_logits(bce_with_logits):
+    """the loss stays finite and right for logits of +-200"""
     import torch
     import torch.nn.functional as F
     logits = torch.tensor([200.0, -200.0, 200.0, -200.0])
     target = torch.tensor([0.0, 1.0, 1.0, 0.0])
     got = bce_with_logits(logits, target)
     assert torch.isfinite(got), (
-        f"logits of ±200 gave {got}: sigmoid rounds to 0 or 1 and the log blows up. "
+        f"logits of +-200 gave {got.item()}: sigmoid rounds to 0 or 1 and the log blows up. "
         "Use max(x, 0) - x*y + log1p(exp(-|x|))."
     )
-    assert torch.isclose(got, F.binary_cross_entropy_with_logits(logits, target)), f"expected 100.0, got {got}"
+    assert torch.isclose(got, F.binary_cross_entropy_with_logits(logits, target)), f"expected 100.0, got {got.item():.6g}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_bce_gradient(bce_with_logits):
+    """the gradient is (sigmoid(x) - y) / N, also for a logit of 50"""
     import torch
     logits = torch.tensor([-3.0, 0.7, 2.0, 50.0], requires_grad=True)
     target = torch.tensor([1.0, 0.5, 0.0, 1.0])
     bce_with_logits(logits, target).backward()
     expected = (torch.sigmoid(logits.detach()) - target) / 4
-    assert torch.allclose(logits.grad, expected, atol=1e-6), "the gradient should be (sigmoid(x) - y) / N"
+    assert torch.allclose(logits.grad, expected, atol=1e-6), "the gradient should be (sigmoid(x) - y) / N."
 
 # %%
 def test_bce_with_logits_is_written_from_the_formula(bce_with_logits):
@@ -228,9 +235,8 @@ def test_bce_with_logits_is_written_from_the_formula(bce_with_logits):
             if isinstance(constant, types.CodeType):
                 found |= names(constant)
         return found
-    assert names(bce_with_logits.__code__), "bce_with_logits is not written yet (it is still the empty template)"
-    used = sorted(names(bce_with_logits.__code__) & {'binary_cross_entropy_with_logits', 'binary_cross_entropy', 'BCEWithLogitsLoss', 'BCELoss'})
-    assert not used, f"write bce_with_logits from its formula: it calls {used}, the built-in the tests compare against"
+    used = sorted(names(bce_with_logits.__code__) & {"binary_cross_entropy_with_logits", "binary_cross_entropy", "BCEWithLogitsLoss", "BCELoss"})
+    assert not used, f"write bce_with_logits from its formula: it calls {', '.join(used)}, the built-in the tests compare against."
 
 # %% [raw]
 # # END TESTS
@@ -276,8 +282,9 @@ def test_floor_matches_torch_for_three_classes(double_softmax_floor):
     perfect_probabilities = torch.tensor([[0.0, 1.0, 0.0]])
     expected = F.cross_entropy(perfect_probabilities, torch.tensor([1])).item()
     got = double_softmax_floor(3)
+    assert isinstance(got, float), f"double_softmax_floor must return a Python float, not a {type(got).__name__}."
     assert abs(got - expected) < 1e-6, (
-        f"F.cross_entropy(one-hot probabilities, target) for K=3 is {expected:.6g}; you returned {got}. "
+        f"F.cross_entropy(one-hot probabilities, target) for K=3 is {expected:.6g}; you returned {got:.6g}. "
         "Write out log-sum-exp of a one-hot vector: one term is e^1, how many are e^0?"
     )
 
@@ -286,10 +293,12 @@ def test_floor_matches_torch_for_three_classes(double_softmax_floor):
 hidden: true
 """ # END TEST CONFIG
 def test_floor_for_many_class_counts(double_softmax_floor):
+    """the floor for 2, 10 and 1000 classes"""
     import math
     for k in (2, 10, 1000):
         expected = math.log(1 + (k - 1) / math.e)
-        assert abs(double_softmax_floor(k) - expected) < 1e-9, f"K={k}: expected {expected:.6g}"
+        got = double_softmax_floor(k)
+        assert abs(got - expected) < 1e-9, f"K={k}: expected log(1 + (K - 1) / e) = {expected:.6g}, got {got:.6g}."
 
 # %% [raw]
 # # END TESTS
@@ -352,14 +361,16 @@ def test_step_reports_cross_entropy_of_logits(training_step):
     correct = F.cross_entropy(logits, labels).item()
     double = F.cross_entropy(torch.softmax(logits, dim=1), labels).item()
     got = training_step(model, torch.optim.SGD(model.parameters(), lr=0.1), features, labels)
-    assert abs(got - double) > 1e-6, "your loss is cross-entropy of softmax(logits): softmax is applied twice"
-    assert abs(got - correct) < 1e-5, f"expected the loss before the step, {correct:.6g}; got {got}"
+    assert isinstance(got, float), f"training_step must return the loss as a Python float (loss.item()), not a {type(got).__name__}."
+    assert abs(got - double) > 1e-6, "your loss is the cross-entropy of softmax(logits): softmax is applied twice."
+    assert abs(got - correct) < 1e-5, f"expected the loss before the step, {correct:.6g}; you returned {got:.6g}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_two_steps_match_reference_sgd(training_step):
+    """two steps move the parameters exactly as plain SGD on cross-entropy does"""
     import copy
     import torch
     import torch.nn.functional as F
@@ -385,6 +396,7 @@ def test_two_steps_match_reference_sgd(training_step):
 hidden: true
 """ # END TEST CONFIG
 def test_training_goes_below_the_double_softmax_floor(training_step):
+    """60 steps on separable data reach a loss below 0.1, under the double-softmax floor"""
     import math
     import torch
     torch.manual_seed(22)
@@ -396,7 +408,10 @@ def test_training_goes_below_the_double_softmax_floor(training_step):
     for _ in range(60):
         loss = training_step(model, optimizer, features, labels)
     floor = math.log(1 + 2 / math.e)
-    assert loss < 0.1, f"on separable data the fixed loop should reach a loss below 0.1 (the buggy one stalls above {floor:.3f}); got {loss:.4g}"
+    assert loss < 0.1, (
+        f"on separable data the fixed loop should reach a loss below 0.1 (the buggy one stalls above {floor:.3f}); "
+        f"it reached {loss:.4g}."
+    )
 
 # %% [raw]
 # # END TESTS
@@ -449,11 +464,11 @@ def test_ece_hand_computed(expected_calibration_error):
     import torch
     confidences = torch.tensor([0.9, 0.9, 0.9, 0.9, 0.6, 0.6])
     correct = torch.tensor([True, True, True, False, True, False])
-    got = expected_calibration_error(confidences, correct)
+    got = float(expected_calibration_error(confidences, correct))
     # bin (0.8, 0.9]: accuracy 0.75, confidence 0.9, weight 4/6; bin (0.5, 0.6]: 0.5 vs 0.6, weight 2/6
     expected = 4 / 6 * 0.15 + 2 / 6 * 0.1
-    assert abs(float(got) - expected) < 1e-6, (
-        f"expected 4/6 * |0.75 - 0.9| + 2/6 * |0.5 - 0.6| = {expected:.6g}, got {float(got):.6g}. "
+    assert abs(got - expected) < 1e-6, (
+        f"expected 4/6 * |0.75 - 0.9| + 2/6 * |0.5 - 0.6| = {expected:.6g}, got {got:.6g}. "
         "Weight each bin's gap by the share of samples in it, not 1/number-of-bins."
     )
 
@@ -464,14 +479,15 @@ def test_ece_calibrated_is_zero_and_never_nan(expected_calibration_error):
     confidences = torch.full((8,), 0.75)
     correct = torch.tensor([True, True, True, False] * 2)
     got = float(expected_calibration_error(confidences, correct))
-    assert not math.isnan(got), "got NaN: skip empty bins instead of dividing by zero"
-    assert abs(got) < 1e-6, f"75 % confidence with 75 % accuracy is perfectly calibrated; got ECE {got:.6g}"
+    assert not math.isnan(got), "got NaN: skip empty bins instead of dividing by zero."
+    assert abs(got) < 1e-6, f"75 % confidence with 75 % accuracy is perfectly calibrated; got ECE {got:.6g}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_ece_matches_brute_force(expected_calibration_error):
+    """ECE on 500 random confidences (0 and 1 included) with 5 and 15 bins"""
     import torch
     generator = torch.Generator().manual_seed(13)
     confidences = torch.rand(500, generator=generator)
@@ -487,7 +503,7 @@ def test_ece_matches_brute_force(expected_calibration_error):
                 confidence = sum(confidences[i].item() for i in members) / len(members)
                 expected += len(members) / 500 * abs(accuracy - confidence)
         got = float(expected_calibration_error(confidences, correct, n_bins=n_bins))
-        assert abs(got - expected) < 1e-5, f"n_bins={n_bins}: expected {expected:.6g}, got {got:.6g}"
+        assert abs(got - expected) < 1e-5, f"n_bins={n_bins}: expected {expected:.6g}, got {got:.6g}."
 
 # %% [raw]
 # # END TESTS
@@ -542,17 +558,38 @@ q6_temperature = "above 1"  # SOLUTION
 # # BEGIN TESTS
 
 # %%
-def test_q6_choices(q6_answer, q6_temperature):
-    assert q6_answer in ("overconfident", "underconfident", "calibrated"), f"q6_answer: got {q6_answer!r}"
-    assert q6_temperature in ("above 1", "below 1"), f"q6_temperature must be 'above 1' or 'below 1', got {q6_temperature!r}"
+""" # BEGIN TEST CONFIG
+points: 0
+""" # END TEST CONFIG
+def test_q6_answer_is_a_choice(q6_answer):
+    assert q6_answer in ("overconfident", "underconfident", "calibrated"), (
+        f"q6_answer must be one of 'overconfident', 'underconfident', 'calibrated'; you set it to {q6_answer!r}."
+    )
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+""" # END TEST CONFIG
+def test_q6_temperature_is_a_choice(q6_temperature):
+    assert q6_temperature in ("above 1", "below 1"), (
+        f"q6_temperature must be 'above 1' or 'below 1'; you set it to {q6_temperature!r}."
+    )
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-def test_q6_answers(q6_answer, q6_temperature):
-    assert q6_answer == "overconfident", "every bar is below the diagonal: accuracy is lower than confidence"
-    assert q6_temperature == "above 1", "dividing logits by T > 1 softens the probabilities, lowering confidence"
+def test_q6_answer(q6_answer):
+    """the reading of the diagram"""
+    assert q6_answer == "overconfident", "every bar is below the diagonal: accuracy is lower than confidence."
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+def test_q6_temperature(q6_temperature):
+    """the temperature that fixes it"""
+    assert q6_temperature == "above 1", "dividing the logits by T > 1 softens the probabilities, lowering the confidence."
 
 # %% [raw]
 # # END TESTS
@@ -585,15 +622,21 @@ q7_answer = "b"  # SOLUTION
 # # BEGIN TESTS
 
 # %%
+""" # BEGIN TEST CONFIG
+points: 0
+""" # END TEST CONFIG
 def test_q7_is_a_choice(q7_answer):
-    assert q7_answer in ("a", "b"), f"q7_answer must be 'a' or 'b', got {q7_answer!r}"
+    assert q7_answer in ("a", "b"), f"q7_answer must be 'a' or 'b'; you set it to {q7_answer!r}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_q7_answer(q7_answer):
-    assert q7_answer == "b", "softmax makes the tags compete for one unit of probability; tags are independent yes/no questions"
+    """the choice itself"""
+    assert q7_answer == "b", (
+        "softmax makes the tags compete for one unit of probability; tags are independent yes/no questions."
+    )
 
 # %% [raw]
 # # END TESTS

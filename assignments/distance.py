@@ -83,12 +83,13 @@ def test_distances_match_cdist(pairwise_distances):
     embeddings = torch.randn(6, 3, generator=generator)
     expected = torch.cdist(embeddings, embeddings)
     got = pairwise_distances(embeddings)
-    assert got.shape == (6, 6), f"expected a (6, 6) matrix, got {tuple(got.shape)}"
+    assert isinstance(got, torch.Tensor), f"pairwise_distances must return a tensor, not a {type(got).__name__}."
+    assert got.shape == (6, 6), f"expected a (6, 6) matrix, got shape {tuple(got.shape)}."
     assert torch.allclose(got, expected, atol=1e-5), (
         "squared=False must return Euclidean distances (torch.cdist); "
-        + ("yours are the squared distances" if torch.allclose(got, expected**2, atol=1e-4) else f"max error {(got - expected).abs().max():.3g}")
+        + ("yours are the squared distances." if torch.allclose(got, expected**2, atol=1e-4) else f"the largest error is {(got - expected).abs().max():.3g}.")
     )
-    assert torch.all(got.diagonal() == 0), "the diagonal (distance of a row to itself) must be exactly 0"
+    assert torch.all(got.diagonal() == 0), "the diagonal (the distance of a row to itself) must be exactly 0."
 
 # %%
 def test_squared_distances(pairwise_distances):
@@ -96,18 +97,20 @@ def test_squared_distances(pairwise_distances):
     embeddings = torch.tensor([[0.0, 0.0], [3.0, 4.0], [1.0, 1.0]])
     got = pairwise_distances(embeddings, squared=True)
     expected = torch.tensor([[0.0, 25.0, 2.0], [25.0, 0.0, 13.0], [2.0, 13.0, 0.0]])
-    assert torch.allclose(got, expected), f"squared=True: expected {expected.tolist()}, got {got.tolist()}"
+    assert isinstance(got, torch.Tensor), f"pairwise_distances must return a tensor, not a {type(got).__name__}."
+    assert got.shape == (3, 3) and torch.allclose(got, expected), f"squared=True: expected {expected.tolist()}, got {got.tolist()}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_gradient_is_finite_for_identical_rows(pairwise_distances):
+    """the gradient is finite for identical rows and on the diagonal"""
     import torch
     embeddings = torch.tensor([[1.0, 2.0], [1.0, 2.0], [0.0, 0.0]], requires_grad=True)
     pairwise_distances(embeddings).sum().backward()
     assert torch.isfinite(embeddings.grad).all(), (
-        f"identical rows (and the diagonal) gave gradient {embeddings.grad.tolist()}: "
+        f"identical rows (and the diagonal) gave the gradient {embeddings.grad.tolist()}: "
         "sqrt'(0) is infinite. Take the square root only where the squared distance is positive."
     )
 
@@ -116,13 +119,14 @@ def test_gradient_is_finite_for_identical_rows(pairwise_distances):
 hidden: true
 """ # END TEST CONFIG
 def test_gradient_matches_torch_away_from_zero(pairwise_distances):
+    """the gradient equals torch.cdist's for distinct rows"""
     import torch
     generator = torch.Generator().manual_seed(31)
     a = torch.randn(4, 5, generator=generator, requires_grad=True)
     b = a.detach().clone().requires_grad_(True)
     pairwise_distances(a)[0, 1:].sum().backward()
     torch.cdist(b, b)[0, 1:].sum().backward()
-    assert torch.allclose(a.grad, b.grad, atol=1e-5), "the gradient differs from torch.cdist's"
+    assert torch.allclose(a.grad, b.grad, atol=1e-5), "the gradient differs from torch.cdist's."
 
 # %%
 def test_pairwise_distances_is_written_from_the_formula(pairwise_distances):
@@ -133,9 +137,8 @@ def test_pairwise_distances_is_written_from_the_formula(pairwise_distances):
             if isinstance(constant, types.CodeType):
                 found |= names(constant)
         return found
-    assert names(pairwise_distances.__code__), "pairwise_distances is not written yet (it is still the empty template)"
-    used = sorted(names(pairwise_distances.__code__) & {'cdist', 'pairwise_distance', 'pdist'})
-    assert not used, f"write pairwise_distances from its formula: it calls {used}, the built-in the tests compare against"
+    used = sorted(names(pairwise_distances.__code__) & {"cdist", "pairwise_distance", "pdist"})
+    assert not used, f"write pairwise_distances from its formula: it calls {', '.join(used)}, the built-in the tests compare against."
 
 # %% [raw]
 # # END TESTS
@@ -181,17 +184,32 @@ def contrastive_loss(a, b, similar, margin=1.0):
 # # BEGIN TESTS
 
 # %%
-def test_contrastive_hand_computed(contrastive_loss):
+def test_contrastive_similar_pairs(contrastive_loss):
     import torch
-    a = torch.tensor([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
-    b = torch.tensor([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]])
-    similar = torch.tensor([1.0, 0.0, 0.0])
-    # distances 5, 0.5, 10; margin 2: pull 25, push (2 - 0.5)^2 = 2.25, push 0 (beyond the margin)
-    got = contrastive_loss(a, b, similar, margin=2.0)
-    expected = (0.5 * 25 + 0.5 * 2.25 + 0.0) / 3
+    a = torch.zeros(2, 2)
+    b = torch.tensor([[3.0, 4.0], [0.3, 0.4]])
+    # similar pairs at distances 5 and 0.5 are pulled with d^2 / 2: 12.5 and 0.125
+    got = contrastive_loss(a, b, torch.ones(2), margin=2.0)
+    assert isinstance(got, torch.Tensor), f"contrastive_loss must return a tensor, not a {type(got).__name__}."
+    assert got.shape == (), f"contrastive_loss returns a scalar, the mean over pairs (shape ()), not shape {tuple(got.shape)}."
+    assert torch.isclose(got, torch.tensor((12.5 + 0.125) / 2)), (
+        f"two similar pairs at distances 5 and 0.5: expected (0.5*25 + 0.5*0.25) / 2 = 6.3125, got {got.item():.6g}. "
+        "A similar pair costs d^2 / 2, whatever the margin."
+    )
+
+# %%
+def test_contrastive_dissimilar_pairs(contrastive_loss):
+    import torch
+    a = torch.zeros(2, 2)
+    b = torch.tensor([[0.3, 0.4], [6.0, 8.0]])
+    # dissimilar pairs at distances 0.5 (inside the margin 2) and 10 (beyond it)
+    got = contrastive_loss(a, b, torch.zeros(2), margin=2.0)
+    expected = (0.5 * 1.5**2 + 0.0) / 2
+    assert isinstance(got, torch.Tensor), f"contrastive_loss must return a tensor, not a {type(got).__name__}."
+    assert got.shape == (), f"contrastive_loss returns a scalar, the mean over pairs (shape ()), not shape {tuple(got.shape)}."
     assert torch.isclose(got, torch.tensor(expected)), (
-        f"expected (0.5*25 + 0.5*2.25 + 0) / 3 = {expected:.6g}, got {got:.6g}. The hinge is "
-        "max(0, m - d) on the distance, then squared."
+        f"two dissimilar pairs at distances 0.5 and 10, margin 2: expected (0.5*(2 - 0.5)^2 + 0) / 2 = {expected:.6g}, "
+        f"got {got.item():.6g}. The hinge is max(0, m - d) on the distance, then squared."
     )
 
 # %%
@@ -199,6 +217,7 @@ def test_contrastive_hand_computed(contrastive_loss):
 hidden: true
 """ # END TEST CONFIG
 def test_contrastive_gradient(contrastive_loss):
+    """a dissimilar pair inside the margin is pushed apart, one beyond it gets no gradient"""
     import torch
     a = torch.tensor([[0.0, 0.0], [0.0, 0.0]], requires_grad=True)
     b = torch.tensor([[0.6, 0.8], [3.0, 4.0]])
@@ -206,15 +225,16 @@ def test_contrastive_gradient(contrastive_loss):
     # pair 0 (d = 1, inside the margin): d/da of 0.5 * (2 - d)^2 / 2 is (2 - d) * (b - a) / d / 2 = (0.3, 0.4);
     # a descent step moves a against it, away from b. Pair 1 (d = 5) is beyond the margin.
     assert torch.allclose(a.grad[0], torch.tensor([0.3, 0.4]), atol=1e-6), (
-        f"for a dissimilar pair inside the margin the gradient should push a away from b; got {a.grad[0].tolist()}"
+        f"for a dissimilar pair inside the margin the gradient should push a away from b; got {a.grad[0].tolist()}."
     )
-    assert torch.all(a.grad[1] == 0), "a dissimilar pair beyond the margin must get zero gradient"
+    assert torch.all(a.grad[1] == 0), "a dissimilar pair beyond the margin must get zero gradient."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_contrastive_matches_brute_force(contrastive_loss):
+    """a random mix of similar and dissimilar pairs, margin 1.5"""
     import torch
     generator = torch.Generator().manual_seed(32)
     a, b = torch.randn(2, 10, 4, generator=generator)
@@ -224,7 +244,7 @@ def test_contrastive_matches_brute_force(contrastive_loss):
         d = torch.linalg.vector_norm(a[i] - b[i]).item()
         expected += 0.5 * (d**2 if similar[i] else max(0.0, 1.5 - d) ** 2) / 10
     got = contrastive_loss(a, b, similar, margin=1.5)
-    assert abs(got.item() - expected) < 1e-5, f"expected {expected:.6g}, got {got.item():.6g}"
+    assert abs(got.item() - expected) < 1e-5, f"expected {expected:.6g}, got {got.item():.6g}."
 
 # %% [raw]
 # # END TESTS
@@ -272,8 +292,10 @@ def test_triplet_hand_computed(triplet_loss):
     negative = torch.tensor([[1.2], [3.0]])
     got = triplet_loss(anchor, positive, negative, margin=1.0)
     # triplet 1: 0.5 - 1.2 + 1 = 0.3; triplet 2: 0.1 - 3 + 1 < 0, so 0
+    assert isinstance(got, torch.Tensor), f"triplet_loss must return a tensor, not a {type(got).__name__}."
+    assert got.shape == (), f"triplet_loss returns a scalar, the mean over triplets (shape ()), not shape {tuple(got.shape)}."
     assert torch.isclose(got, torch.tensor(0.15)), (
-        f"expected (0.3 + 0) / 2 = 0.15, got {got:.6g}. Use the distances themselves, not their squares."
+        f"expected (0.3 + 0) / 2 = 0.15, got {got.item():.6g}. Use the distances themselves, not their squares."
     )
 
 # %%
@@ -281,13 +303,14 @@ def test_triplet_hand_computed(triplet_loss):
 hidden: true
 """ # END TEST CONFIG
 def test_triplet_matches_torch(triplet_loss):
+    """16 random triplets in 8 dimensions against F.triplet_margin_loss"""
     import torch
     import torch.nn.functional as F
     generator = torch.Generator().manual_seed(33)
     anchor, positive, negative = torch.randn(3, 16, 8, generator=generator)
     expected = F.triplet_margin_loss(anchor, positive, negative, margin=0.5)
     got = triplet_loss(anchor, positive, negative, margin=0.5)
-    assert torch.isclose(got, expected, atol=1e-4), f"F.triplet_margin_loss gives {expected:.6g}, got {got:.6g}"
+    assert torch.isclose(got, expected, atol=1e-4), f"F.triplet_margin_loss gives {expected.item():.6g}, got {got.item():.6g}."
 
 # %%
 def test_triplet_loss_is_written_from_the_formula(triplet_loss):
@@ -298,9 +321,8 @@ def test_triplet_loss_is_written_from_the_formula(triplet_loss):
             if isinstance(constant, types.CodeType):
                 found |= names(constant)
         return found
-    assert names(triplet_loss.__code__), "triplet_loss is not written yet (it is still the empty template)"
-    used = sorted(names(triplet_loss.__code__) & {'triplet_margin_loss', 'TripletMarginLoss', 'pairwise_distance', 'cdist'})
-    assert not used, f"write triplet_loss from its formula: it calls {used}, the built-in the tests compare against"
+    used = sorted(names(triplet_loss.__code__) & {"triplet_margin_loss", "TripletMarginLoss", "pairwise_distance", "cdist"})
+    assert not used, f"write triplet_loss from its formula: it calls {', '.join(used)}, the built-in the tests compare against."
 
 # %% [raw]
 # # END TESTS
@@ -311,7 +333,7 @@ def test_triplet_loss_is_written_from_the_formula(triplet_loss):
 # %% [raw]
 # # BEGIN QUESTION
 # name: q4
-# points: 2
+# points: 3
 
 # %% [markdown]
 # ## Question 4 — squared or not?
@@ -337,19 +359,55 @@ margin_unit = "squared distance"  # SOLUTION
 # # BEGIN TESTS
 
 # %%
-def test_q4_types(loss_plain, loss_squared, margin_unit):
-    for name, value in [("loss_plain", loss_plain), ("loss_squared", loss_squared)]:
-        assert isinstance(value, (int, float)) and value >= 0, f"{name} must be a number >= 0 (a hinge), got {value!r}"
-    assert margin_unit in ("distance", "squared distance"), f"margin_unit: got {margin_unit!r}"
+""" # BEGIN TEST CONFIG
+points: 0
+""" # END TEST CONFIG
+def test_loss_plain_is_a_hinge_value(loss_plain):
+    assert isinstance(loss_plain, (int, float)) and loss_plain >= 0, (
+        f"loss_plain must be a number >= 0 (a hinge is never negative); you set it to {loss_plain!r}."
+    )
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-def test_q4_values(loss_plain, loss_squared, margin_unit):
-    assert abs(loss_plain - 0.3) < 1e-9, "non-squared: max(0, 0.5 - 1.2 + 1) = 0.3"
-    assert abs(loss_squared - 0.0) < 1e-9, "squared: max(0, 0.25 - 1.44 + 1) = max(0, -0.19) = 0"
-    assert margin_unit == "squared distance", "d_ap^2 - d_an^2 + m compares m with squared distances"
+def test_loss_plain_value(loss_plain):
+    """loss_plain"""
+    assert abs(loss_plain - 0.3) < 1e-9, "non-squared: max(0, 0.5 - 1.2 + 1) = 0.3."
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+""" # END TEST CONFIG
+def test_loss_squared_is_a_hinge_value(loss_squared):
+    assert isinstance(loss_squared, (int, float)) and loss_squared >= 0, (
+        f"loss_squared must be a number >= 0 (a hinge is never negative); you set it to {loss_squared!r}."
+    )
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+def test_loss_squared_value(loss_squared):
+    """loss_squared"""
+    assert abs(loss_squared - 0.0) < 1e-9, "squared: max(0, 0.25 - 1.44 + 1) = max(0, -0.19) = 0."
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0
+""" # END TEST CONFIG
+def test_margin_unit_is_a_choice(margin_unit):
+    assert margin_unit in ("distance", "squared distance"), (
+        f"margin_unit must be 'distance' or 'squared distance'; you set it to {margin_unit!r}."
+    )
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+def test_margin_unit_value(margin_unit):
+    """margin_unit"""
+    assert margin_unit == "squared distance", "d_ap^2 - d_an^2 + m compares m with squared distances."
 
 # %% [raw]
 # # END TESTS
@@ -402,7 +460,45 @@ def batch_hard_triplet_loss(embeddings, labels, margin=1.0):
 # # BEGIN TESTS
 
 # %%
+def test_batch_hard_uses_the_farthest_positive(batch_hard_triplet_loss):
+    import math
+    import torch
+    # class 0 on a circle of radius 10 around the two (identical) points of class 1: every
+    # negative of every anchor is 10 away, so only the choice of positive matters.
+    angles = torch.tensor([0.0, math.pi / 3, math.pi])
+    circle = 10 * torch.stack([angles.cos(), angles.sin()], dim=1)
+    embeddings = torch.cat([circle, torch.zeros(2, 2)])
+    labels = torch.tensor([0, 0, 0, 1, 1])
+    chord = 20 * math.sin(math.pi / 3)  # the distance between the points at 60 and 180 degrees
+    expected = ((20 - 10 + 25) + (chord - 10 + 25) + (20 - 10 + 25) + 2 * (0 - 10 + 25)) / 5
+    got = batch_hard_triplet_loss(embeddings, labels, margin=25.0)
+    assert isinstance(got, torch.Tensor), f"batch_hard_triplet_loss must return a tensor, not a {type(got).__name__}."
+    assert abs(got.item() - expected) < 1e-4, (
+        f"expected {expected:.6g}, got {got.item():.6g}. Hardest positive = the farthest one "
+        "(same label, not the anchor itself)."
+    )
+
+# %%
+def test_batch_hard_uses_the_closest_negative(batch_hard_triplet_loss):
+    import torch
+    # three classes, each two identical points: every anchor's only positive is 0 away,
+    # so only the choice of negative matters.
+    embeddings = torch.tensor([[0.0, 0.0], [0.0, 0.0], [4.0, 0.0], [4.0, 0.0], [0.0, 7.0], [0.0, 7.0]])
+    labels = torch.tensor([0, 0, 1, 1, 2, 2])
+    # closest negatives: 4 for classes 0 and 1, 7 for class 2; margin 10
+    expected = (4 * (0 - 4 + 10) + 2 * (0 - 7 + 10)) / 6
+    got = batch_hard_triplet_loss(embeddings, labels, margin=10.0)
+    assert isinstance(got, torch.Tensor), f"batch_hard_triplet_loss must return a tensor, not a {type(got).__name__}."
+    assert abs(got.item() - expected) < 1e-4, (
+        f"expected {expected:.6g}, got {got.item():.6g}. Hardest negative = the closest one (a different label)."
+    )
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
 def test_batch_hard_matches_brute_force(batch_hard_triplet_loss):
+    """9 random embeddings in 3 classes against a brute-force search"""
     import torch
     generator = torch.Generator().manual_seed(34)
     embeddings = torch.randn(9, 3, generator=generator)
@@ -424,6 +520,7 @@ def test_batch_hard_matches_brute_force(batch_hard_triplet_loss):
 hidden: true
 """ # END TEST CONFIG
 def test_batch_hard_skips_anchors_without_positive(batch_hard_triplet_loss):
+    """anchors alone in their class are left out of the mean"""
     import torch
     embeddings = torch.tensor([[0.0], [1.0], [5.0], [0.2]])
     labels = torch.tensor([0, 0, 1, 2])
@@ -432,7 +529,7 @@ def test_batch_hard_skips_anchors_without_positive(batch_hard_triplet_loss):
     # anchor 1: hardest positive 1.0, hardest negative 0.8 -> 1.2
     got = batch_hard_triplet_loss(embeddings, labels, margin=1.0)
     assert abs(got.item() - 1.5) < 1e-5, (
-        f"expected (1.8 + 1.2) / 2 = 1.5, got {got.item():.6g}: anchors with no positive must be left out"
+        f"expected (1.8 + 1.2) / 2 = 1.5, got {got.item():.6g}: anchors with no positive must be left out."
     )
 
 # %%
@@ -440,13 +537,16 @@ def test_batch_hard_skips_anchors_without_positive(batch_hard_triplet_loss):
 hidden: true
 """ # END TEST CONFIG
 def test_batch_hard_on_collapsed_embeddings(batch_hard_triplet_loss):
+    """collapsed embeddings: the loss is the margin and the gradient is finite"""
     import torch
     embeddings = torch.ones(6, 4, requires_grad=True)
     labels = torch.tensor([0, 0, 1, 1, 2, 2])
     loss = batch_hard_triplet_loss(embeddings, labels, margin=0.7)
     loss.backward()
-    assert abs(loss.item() - 0.7) < 1e-6, f"all embeddings equal: every hinge is 0 - 0 + m, so the loss is m = 0.7; got {loss.item():.6g}"
-    assert torch.isfinite(embeddings.grad).all(), "collapsed embeddings gave a NaN gradient (see Question 1)"
+    assert abs(loss.item() - 0.7) < 1e-6, (
+        f"all embeddings are equal: every hinge is 0 - 0 + m, so the loss is m = 0.7; got {loss.item():.6g}."
+    )
+    assert torch.isfinite(embeddings.grad).all(), "collapsed embeddings gave a NaN gradient (see Question 1)."
 
 # %% [raw]
 # # END TESTS

@@ -74,29 +74,50 @@ def iterations_per_epoch(num_examples, batch_size, drop_last=False):
 # # BEGIN TESTS
 
 # %%
-def test_iterations_match_dataloader(iterations_per_epoch):
+def test_iterations_keep_the_last_batch(iterations_per_epoch):
     from torch.utils.data import DataLoader
     for n, b in [(10, 3), (12, 4), (7, 10), (1, 1), (100, 32)]:
-        for drop_last in (False, True):
-            expected = len(DataLoader(range(n), batch_size=b, drop_last=drop_last))
-            got = iterations_per_epoch(n, b, drop_last=drop_last)
-            assert got == expected, (
-                f"n={n}, batch_size={b}, drop_last={drop_last}: a DataLoader yields {expected} batches, you said {got}. "
-                + ("The last, smaller batch still counts unless drop_last=True." if got == expected - 1 else "")
-            )
+        expected = len(DataLoader(range(n), batch_size=b))
+        got = iterations_per_epoch(n, b)
+        assert got == expected, (
+            f"n={n}, batch_size={b}, drop_last=False: a DataLoader yields {expected} batches, you said {got}."
+            + (" The last, smaller batch still counts unless drop_last=True." if got == expected - 1 else "")
+        )
+
+# %%
+def test_iterations_drop_last(iterations_per_epoch):
+    from torch.utils.data import DataLoader
+    for n, b in [(10, 3), (12, 4), (7, 10), (1, 1), (100, 32)]:
+        expected = len(DataLoader(range(n), batch_size=b, drop_last=True))
+        got = iterations_per_epoch(n, b, drop_last=True)
+        assert got == expected, (
+            f"n={n}, batch_size={b}, drop_last=True: a DataLoader yields {expected} batches, you said {got}. "
+            "With drop_last=True only the full batches count."
+        )
 
 # %%
 """ # BEGIN TEST CONFIG
-hidden: true
+points: 0.5
 """ # END TEST CONFIG
-def test_iterations_reject_bad_sizes(iterations_per_epoch):
-    for kwargs, name in [(dict(num_examples=10, batch_size=0), "batch_size"), (dict(num_examples=0, batch_size=4), "num_examples")]:
-        try:
-            iterations_per_epoch(**kwargs)
-        except ValueError as error:
-            assert name in str(error), f"the ValueError for {kwargs} should name {name!r}; it says: {error}"
-        else:
-            raise AssertionError(f"iterations_per_epoch({kwargs}) should raise ValueError")
+def test_iterations_reject_a_bad_batch_size(iterations_per_epoch):
+    try:
+        iterations_per_epoch(10, 0)
+    except ValueError as error:
+        assert "batch_size" in str(error), f"the ValueError for batch_size=0 should name batch_size; it says: {error}"
+    else:
+        raise AssertionError("iterations_per_epoch(10, 0) should raise a ValueError, but it returned a value.")
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0.5
+""" # END TEST CONFIG
+def test_iterations_reject_a_bad_num_examples(iterations_per_epoch):
+    try:
+        iterations_per_epoch(0, 4)
+    except ValueError as error:
+        assert "num_examples" in str(error), f"the ValueError for num_examples=0 should name num_examples; it says: {error}"
+    else:
+        raise AssertionError("iterations_per_epoch(0, 4) should raise a ValueError, but it returned a value.")
 
 # %% [raw]
 # # END TESTS
@@ -107,7 +128,7 @@ def test_iterations_reject_bad_sizes(iterations_per_epoch):
 # %% [raw]
 # # BEGIN QUESTION
 # name: q2
-# points: 2
+# points: 3
 
 # %% [markdown]
 # ## Question 2 — the 50,000 / 128 exercise
@@ -131,22 +152,42 @@ last_batch_size = 80  # SOLUTION
 # # BEGIN TESTS
 
 # %%
-def test_numbers_are_consistent(iterations_50000_128, iterations_10_epochs, last_batch_size):
-    for name, value in [("iterations_50000_128", iterations_50000_128), ("iterations_10_epochs", iterations_10_epochs), ("last_batch_size", last_batch_size)]:
-        assert isinstance(value, int), f"{name} must be an int, got {value!r}"
-    assert 1 <= last_batch_size <= 128, f"the last batch holds between 1 and 128 examples, not {last_batch_size}"
-    assert (iterations_50000_128 - 1) * 128 + last_batch_size == 50_000, (
-        "full batches plus the last batch must cover exactly 50,000 examples: "
-        f"({iterations_50000_128} - 1) * 128 + {last_batch_size} = {(iterations_50000_128 - 1) * 128 + last_batch_size}"
+""" # BEGIN TEST CONFIG
+points: 0
+""" # END TEST CONFIG
+def test_numbers_cover_the_training_set(iterations_50000_128, last_batch_size):
+    for name, value in [("iterations_50000_128", iterations_50000_128), ("last_batch_size", last_batch_size)]:
+        assert isinstance(value, int), f"{name} must be an int; you set it to {value!r}."
+    assert 1 <= last_batch_size <= 128, f"the last batch holds between 1 and 128 examples, not {last_batch_size}."
+    covered = (iterations_50000_128 - 1) * 128 + last_batch_size
+    assert covered == 50_000, (
+        "the full batches plus the last batch must cover exactly 50,000 examples: "
+        f"({iterations_50000_128} - 1) * 128 + {last_batch_size} = {covered}."
     )
-    assert iterations_10_epochs == 10 * iterations_50000_128, "10 epochs make 10 times the iterations of one"
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-def test_numbers_exact(iterations_50000_128, iterations_10_epochs, last_batch_size):
-    assert (iterations_50000_128, iterations_10_epochs, last_batch_size) == (391, 3910, 80), "ceil(50000/128) = 391"
+def test_iterations_per_epoch_value(iterations_50000_128):
+    """iterations_50000_128"""
+    assert iterations_50000_128 == 391, "ceil(50000 / 128) = 391 iterations per epoch."
+
+# %%
+def test_ten_epochs(iterations_50000_128, iterations_10_epochs):
+    assert isinstance(iterations_10_epochs, int), f"iterations_10_epochs must be an int; you set it to {iterations_10_epochs!r}."
+    assert iterations_10_epochs == 10 * iterations_50000_128, (
+        f"10 epochs make 10 times the iterations of one: 10 * {iterations_50000_128} = {10 * iterations_50000_128}, "
+        f"not {iterations_10_epochs}."
+    )
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+def test_last_batch_size_value(last_batch_size):
+    """last_batch_size"""
+    assert last_batch_size == 80, "50,000 - 390 * 128 = 80 examples are left for the last batch."
 
 # %% [raw]
 # # END TESTS
@@ -196,6 +237,9 @@ def cosine_lr(step, base_lr, total_steps, min_lr=0.0):
 # # BEGIN TESTS
 
 # %%
+""" # BEGIN TEST CONFIG
+points: 1.5
+""" # END TEST CONFIG
 def test_step_decay_matches_steplr(step_decay_lr):
     import torch
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
@@ -211,6 +255,24 @@ def test_step_decay_matches_steplr(step_decay_lr):
         scheduler.step()
 
 # %%
+""" # BEGIN TEST CONFIG
+points: 0.5
+""" # END TEST CONFIG
+def test_step_decay_lr_is_written_from_the_formula(step_decay_lr):
+    import types
+    def names(code):
+        found = set(code.co_names)
+        for constant in code.co_consts:
+            if isinstance(constant, types.CodeType):
+                found |= names(constant)
+        return found
+    used = sorted(names(step_decay_lr.__code__) & {"StepLR", "lr_scheduler"})
+    assert not used, f"write step_decay_lr from its formula: it calls {', '.join(used)}, the scheduler the tests compare against."
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 1
+""" # END TEST CONFIG
 def test_cosine_matches_torch(cosine_lr):
     import torch
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
@@ -218,20 +280,25 @@ def test_cosine_matches_torch(cosine_lr):
     for step in range(21):
         expected = optimizer.param_groups[0]["lr"]
         got = cosine_lr(step, 0.1, 20, min_lr=0.01)
-        assert abs(got - expected) < 1e-7, f"step {step}: CosineAnnealingLR gives {expected:.6g}, you gave {got:.6g}"
+        assert abs(got - expected) < 1e-7, f"step {step}: CosineAnnealingLR gives {expected:.6g}, you gave {got:.6g}."
         optimizer.step()
         scheduler.step()
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
+points: 0.5
 """ # END TEST CONFIG
 def test_cosine_endpoints(cosine_lr):
-    assert abs(cosine_lr(0, 1.0, 50) - 1.0) < 1e-12, "the schedule starts at base_lr"
-    assert abs(cosine_lr(25, 1.0, 50) - 0.5) < 1e-12, "half-way the rate is half-way between base_lr and min_lr"
-    assert abs(cosine_lr(50, 1.0, 50, min_lr=0.2) - 0.2) < 1e-12, "the schedule ends at min_lr"
+    """the cosine schedule starts at base_lr, is half-way at T/2 and ends at min_lr"""
+    assert abs(cosine_lr(0, 1.0, 50) - 1.0) < 1e-12, "the schedule starts at base_lr."
+    assert abs(cosine_lr(25, 1.0, 50) - 0.5) < 1e-12, "half-way the rate is half-way between base_lr and min_lr."
+    assert abs(cosine_lr(50, 1.0, 50, min_lr=0.2) - 0.2) < 1e-12, "the schedule ends at min_lr."
 
 # %%
+""" # BEGIN TEST CONFIG
+points: 0.5
+""" # END TEST CONFIG
 def test_cosine_lr_is_written_from_the_formula(cosine_lr):
     import types
     def names(code):
@@ -240,9 +307,8 @@ def test_cosine_lr_is_written_from_the_formula(cosine_lr):
             if isinstance(constant, types.CodeType):
                 found |= names(constant)
         return found
-    assert names(cosine_lr.__code__), "cosine_lr is not written yet (it is still the empty template)"
-    used = sorted(names(cosine_lr.__code__) & {'CosineAnnealingLR', 'lr_scheduler'})
-    assert not used, f"write cosine_lr from its formula: it calls {used}, the built-in the tests compare against"
+    used = sorted(names(cosine_lr.__code__) & {"CosineAnnealingLR", "lr_scheduler"})
+    assert not used, f"write cosine_lr from its formula: it calls {', '.join(used)}, the scheduler the tests compare against."
 
 # %% [raw]
 # # END TESTS
@@ -304,10 +370,27 @@ def test_one_loss_per_iteration(minibatch_gd):
     generator = torch.Generator().manual_seed(50)
     features = torch.randn(100, 3, generator=generator)
     targets = features @ torch.tensor([1.0, -2.0, 0.5])
-    _, losses = minibatch_gd(features, targets, lr=0.05, batch_size=32, epochs=3)
+    result = minibatch_gd(features, targets, lr=0.05, batch_size=32, epochs=3)
+    assert isinstance(result, tuple) and len(result) == 2, "minibatch_gd must return a pair (w, losses)."
+    _, losses = result
     assert len(losses) == 3 * 4, (
-        f"100 examples in batches of 32 make 4 iterations per epoch (32, 32, 32, 4), so 3 epochs record 12 losses; "
+        "100 examples in batches of 32 make 4 iterations per epoch (32, 32, 32, 4), so 3 epochs record 12 losses; "
         f"you recorded {len(losses)}. Keep the last, smaller batch."
+    )
+
+# %%
+def test_each_loss_is_taken_before_its_step(minibatch_gd):
+    import torch
+    generator = torch.Generator().manual_seed(53)
+    features = torch.randn(30, 2, generator=generator)
+    targets = features @ torch.tensor([1.0, 2.0])
+    result = minibatch_gd(features, targets, lr=0.1, batch_size=30, epochs=2)
+    assert isinstance(result, tuple) and len(result) == 2, "minibatch_gd must return a pair (w, losses)."
+    _, losses = result
+    expected = (targets**2).mean().item()
+    assert len(losses) == 2 and abs(float(losses[0]) - expected) < 1e-5, (
+        f"with w = 0 the first batch loss is the mean of y^2 = {expected:.6g}; your first loss is "
+        f"{float(losses[0]) if losses else None}. Record each batch loss before its step."
     )
 
 # %%
@@ -319,10 +402,11 @@ def test_full_batch_matches_gradient_descent(minibatch_gd):
     weights = torch.zeros(2)
     for _ in range(5):
         weights = weights - 0.1 * 2 * features.T @ (features @ weights - targets) / 40
-    got, losses = minibatch_gd(features, targets, lr=0.1, batch_size=40, epochs=5)
+    got, _ = minibatch_gd(features, targets, lr=0.1, batch_size=40, epochs=5)
     assert torch.allclose(got, weights, atol=1e-5), (
-        f"with batch_size = n every step is a full gradient-descent step; after 5 steps expected {weights.tolist()}, "
-        f"got {got.tolist()}. The gradient of the mean squared error is 2 X^T (X w - y) / |B|."
+        f"with batch_size = n every step is a full gradient-descent step; after 5 steps expected "
+        f"{[round(x, 4) for x in weights.tolist()]}, got {[round(x, 4) for x in got.tolist()]}. "
+        "The gradient of the mean squared error is 2 X^T (X w - y) / |B|."
     )
 
 # %%
@@ -330,14 +414,17 @@ def test_full_batch_matches_gradient_descent(minibatch_gd):
 hidden: true
 """ # END TEST CONFIG
 def test_converges_to_least_squares(minibatch_gd):
+    """60 epochs of batches of 10 reach the least-squares solution of noiseless data"""
     import torch
     generator = torch.Generator().manual_seed(52)
     features = torch.randn(64, 3, generator=generator)
     targets = features @ torch.tensor([0.5, 2.0, -1.0])
     got, losses = minibatch_gd(features, targets, lr=0.1, batch_size=10, epochs=60, seed=3)
     solution = torch.linalg.lstsq(features, targets.unsqueeze(1)).solution.squeeze(1)
-    assert torch.allclose(got, solution, atol=1e-3), f"expected the least-squares solution {solution.tolist()}, got {got.tolist()}"
-    assert losses[-1] < 1e-5, f"noiseless data: the final batch loss should be near 0, got {losses[-1]:.3g}"
+    assert torch.allclose(got, solution, atol=1e-3), (
+        f"expected the least-squares solution {[round(x, 4) for x in solution.tolist()]}, got {[round(x, 4) for x in got.tolist()]}."
+    )
+    assert losses[-1] < 1e-5, f"noiseless data: the final batch loss should be near 0, got {losses[-1]:.3g}."
 
 # %% [raw]
 # # END TESTS
@@ -374,7 +461,7 @@ plt.show()
 # %% [raw]
 # # BEGIN QUESTION
 # name: q5
-# points: 2
+# points: 3
 
 # %% [markdown]
 # Set `q5_answer` to a dict mapping each curve (`"A"`, `"B"`, `"C"`) to `"too high"`,
@@ -393,18 +480,40 @@ q5_answer = {"A": "too high", "B": "good", "C": "too low"}  # SOLUTION
 # # BEGIN TESTS
 
 # %%
+""" # BEGIN TEST CONFIG
+points: 0
+""" # END TEST CONFIG
 def test_q5_shape(q5_answer):
-    assert isinstance(q5_answer, dict) and set(q5_answer) == {"A", "B", "C"}, f"q5_answer must have keys 'A', 'B', 'C'; got {q5_answer!r}"
-    assert sorted(q5_answer.values()) == ["good", "too high", "too low"], "use each of 'too high', 'too low', 'good' once"
+    assert isinstance(q5_answer, dict) and set(q5_answer) == {"A", "B", "C"}, (
+        f"q5_answer must be a dict with the keys 'A', 'B', 'C'; you set it to {q5_answer!r}."
+    )
+    assert sorted(q5_answer.values()) == ["good", "too high", "too low"], "use each of 'too high', 'too low', 'good' once."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-def test_q5_answer(q5_answer):
-    assert q5_answer == {"A": "too high", "B": "good", "C": "too low"}, (
-        "A rises (each step overshoots the minimum by more than it started), C creeps down slowly, B drops fast and settles"
+def test_q5_curve_a(q5_answer):
+    """curve A"""
+    assert isinstance(q5_answer, dict) and q5_answer.get("A") == "too high", (
+        "A rises: each step overshoots the minimum by more than it started from, so its learning rate is too high."
     )
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+def test_q5_curve_b(q5_answer):
+    """curve B"""
+    assert isinstance(q5_answer, dict) and q5_answer.get("B") == "good", "B drops fast and settles: a good learning rate."
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+def test_q5_curve_c(q5_answer):
+    """curve C"""
+    assert isinstance(q5_answer, dict) and q5_answer.get("C") == "too low", "C creeps down slowly: its learning rate is too low."
 
 # %% [raw]
 # # END TESTS

@@ -78,55 +78,93 @@ def mse(prediction, target, reduction="mean"):
 # # BEGIN TESTS
 
 # %%
-def test_mse_hand_computed(mse):
-    import torch
-    prediction = torch.tensor([11.0, 9.0, 10.0, 50.0])
-    target = torch.tensor([10.0, 10.0, 10.0, 100.0])
-    # squared errors: 1, 1, 0, 2500
-    for reduction, expected in [("mean", 625.5), ("sum", 2502.0)]:
-        got = mse(prediction, target, reduction=reduction)
-        assert isinstance(got, torch.Tensor), f"mse must return a tensor, got {type(got).__name__}"
-        assert torch.isclose(got, torch.tensor(expected)), (
-            f"reduction={reduction!r}: the squared errors are 1, 1, 0, 2500, so the answer is "
-            f"{expected}, but you returned {got.item():.6g}"
-        )
-
-# %%
-def test_mse_matches_torch_every_reduction(mse):
+""" # BEGIN TEST CONFIG
+points: 1
+""" # END TEST CONFIG
+def test_mse_mean(mse):
     import torch
     import torch.nn.functional as F
+    prediction = torch.tensor([11.0, 9.0, 10.0, 50.0])
+    target = torch.tensor([10.0, 10.0, 10.0, 100.0])
+    got = mse(prediction, target)
+    assert isinstance(got, torch.Tensor), f"mse must return a tensor, not a {type(got).__name__}."
+    assert got.shape == (), f"reduction='mean' returns a scalar (shape ()), not shape {tuple(got.shape)}."
+    assert torch.isclose(got, torch.tensor(625.5)), (
+        "reduction='mean' (the default): the squared errors are 1, 1, 0, 2500, so the answer is "
+        f"625.5, but you returned {got.item():.6g}."
+    )
     generator = torch.Generator().manual_seed(1)
-    prediction = torch.randn(3, 5, generator=generator)
-    target = torch.randn(3, 5, generator=generator)
-    for reduction in ("mean", "sum", "none"):
-        got = mse(prediction, target, reduction=reduction)
-        expected = F.mse_loss(prediction, target, reduction=reduction)
-        assert got.shape == expected.shape, (
-            f"reduction={reduction!r}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
-        )
-        assert torch.allclose(got, expected, atol=1e-6), (
-            f"reduction={reduction!r} on a (3, 5) input differs from F.mse_loss: "
-            f"expected {expected}, got {got}"
-        )
+    prediction, target = torch.randn(2, 3, 5, generator=generator)
+    expected = F.mse_loss(prediction, target)
+    got = mse(prediction, target, reduction="mean")
+    assert torch.allclose(got, expected, atol=1e-6), (
+        f"reduction='mean' on a (3, 5) input: F.mse_loss gives {expected.item():.6g}, you returned {got.item():.6g}."
+    )
 
 # %%
 """ # BEGIN TEST CONFIG
-hidden: true
+points: 1
+""" # END TEST CONFIG
+def test_mse_sum(mse):
+    import torch
+    import torch.nn.functional as F
+    prediction = torch.tensor([11.0, 9.0, 10.0, 50.0])
+    target = torch.tensor([10.0, 10.0, 10.0, 100.0])
+    got = mse(prediction, target, reduction="sum")
+    assert isinstance(got, torch.Tensor), f"mse must return a tensor, not a {type(got).__name__}."
+    assert got.shape == (), f"reduction='sum' returns a scalar (shape ()), not shape {tuple(got.shape)}."
+    assert torch.isclose(got, torch.tensor(2502.0)), (
+        "reduction='sum': the squared errors are 1, 1, 0, 2500, so the answer is 2502.0, "
+        f"but you returned {got.item():.6g}."
+    )
+    generator = torch.Generator().manual_seed(1)
+    prediction, target = torch.randn(2, 3, 5, generator=generator)
+    expected = F.mse_loss(prediction, target, reduction="sum")
+    got = mse(prediction, target, reduction="sum")
+    assert torch.allclose(got, expected, atol=1e-5), (
+        f"reduction='sum' on a (3, 5) input: F.mse_loss gives {expected.item():.6g}, you returned {got.item():.6g}."
+    )
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0.5
+""" # END TEST CONFIG
+def test_mse_none(mse):
+    import torch
+    import torch.nn.functional as F
+    generator = torch.Generator().manual_seed(1)
+    prediction, target = torch.randn(2, 3, 5, generator=generator)
+    expected = F.mse_loss(prediction, target, reduction="none")
+    got = mse(prediction, target, reduction="none")
+    assert isinstance(got, torch.Tensor), f"mse must return a tensor, not a {type(got).__name__}."
+    assert got.shape == expected.shape, (
+        f"reduction='none' returns one squared error per element: expected shape (3, 5), got {tuple(got.shape)}."
+    )
+    assert torch.allclose(got, expected, atol=1e-6), "reduction='none': the squared errors differ from F.mse_loss's."
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 0.5
 """ # END TEST CONFIG
 def test_mse_rejects_unknown_reduction(mse):
     import torch
     try:
         mse(torch.zeros(2), torch.zeros(2), reduction="average")
     except ValueError as error:
-        assert "reduction" in str(error), f"the ValueError should name 'reduction'; it says: {error}"
+        message = str(error)
+        assert "reduction" in message and all(name in message for name in ("mean", "sum", "none")), (
+            f"the ValueError should name the argument reduction and the allowed values mean, sum and none. It says: {message}"
+        )
     else:
-        raise AssertionError("mse(..., reduction='average') should raise ValueError, but it returned")
+        raise AssertionError("mse(..., reduction='average') should raise a ValueError, but it returned a value.")
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
+points: 0.5
 """ # END TEST CONFIG
 def test_mse_gradient_matches_torch(mse):
+    """the gradient of the mean reduction equals F.mse_loss's"""
     import torch
     import torch.nn.functional as F
     generator = torch.Generator().manual_seed(2)
@@ -137,10 +175,14 @@ def test_mse_gradient_matches_torch(mse):
     prediction.grad = None
     F.mse_loss(prediction, target).backward()
     assert torch.allclose(mine, prediction.grad, atol=1e-6), (
-        f"the gradient of your mean MSE differs from F.mse_loss's: {mine} vs {prediction.grad}"
+        f"the gradient of your mean MSE differs from F.mse_loss's: {[round(x, 4) for x in mine.tolist()]} "
+        f"vs {[round(x, 4) for x in prediction.grad.tolist()]}."
     )
 
 # %%
+""" # BEGIN TEST CONFIG
+points: 0.5
+""" # END TEST CONFIG
 def test_mse_is_written_from_the_formula(mse):
     import types
     def names(code):
@@ -149,9 +191,8 @@ def test_mse_is_written_from_the_formula(mse):
             if isinstance(constant, types.CodeType):
                 found |= names(constant)
         return found
-    assert names(mse.__code__), "mse is not written yet (it is still the empty template)"
-    used = sorted(names(mse.__code__) & {'mse_loss'})
-    assert not used, f"write mse from its formula: it calls {used}, the built-in the tests compare against"
+    used = sorted(names(mse.__code__) & {"mse_loss", "MSELoss"})
+    assert not used, f"write mse from its formula: it calls {', '.join(used)}, the built-in the tests compare against."
 
 # %% [raw]
 # # END TESTS
@@ -194,6 +235,8 @@ def rmse(prediction, target):
 def test_rmse_constant_error(rmse):
     import torch
     got = rmse(torch.zeros(4), torch.full((4,), 2.0))
+    assert isinstance(got, torch.Tensor), f"rmse must return a tensor, not a {type(got).__name__}."
+    assert got.shape == (), f"rmse returns a scalar (shape ()), not shape {tuple(got.shape)}."
     assert torch.isclose(got, torch.tensor(2.0)), (
         "every prediction is off by exactly 2, so RMSE must be 2 (it has the units of y); "
         f"you returned {got.item():.6g}. Did you divide by n outside the square root?"
@@ -204,13 +247,14 @@ def test_rmse_constant_error(rmse):
 hidden: true
 """ # END TEST CONFIG
 def test_rmse_is_sqrt_of_torch_mse(rmse):
+    """RMSE equals the square root of F.mse_loss on random data"""
     import torch
     import torch.nn.functional as F
     generator = torch.Generator().manual_seed(3)
     prediction, target = torch.randn(2, 50, generator=generator)
     expected = torch.sqrt(F.mse_loss(prediction, target))
     got = rmse(prediction, target)
-    assert torch.isclose(got, expected, atol=1e-6), f"expected sqrt(F.mse_loss) = {expected:.6g}, got {got:.6g}"
+    assert torch.isclose(got, expected, atol=1e-6), f"expected sqrt(F.mse_loss) = {expected.item():.6g}, got {got.item():.6g}."
 
 # %% [raw]
 # # END TESTS
@@ -254,8 +298,9 @@ def test_gradient_matches_autograd(mse_gradient):
     target = torch.tensor([1.0, 1.0, 1.0, 1.0])
     ((prediction - target) ** 2).mean().backward()
     got = mse_gradient(prediction.detach(), target)
-    assert torch.allclose(got, prediction.grad), (
-        f"autograd says {prediction.grad.tolist()}, you returned {got.tolist()}. "
+    assert isinstance(got, torch.Tensor), f"mse_gradient must return a tensor, not a {type(got).__name__}."
+    assert got.shape == prediction.shape and torch.allclose(got, prediction.grad), (
+        f"autograd says {[round(x, 4) for x in prediction.grad.tolist()]}, you returned {[round(x, 4) for x in got.flatten().tolist()]}. "
         "Check the factor 2 from the square and the 1/n from the mean."
     )
 
@@ -264,14 +309,15 @@ def test_gradient_matches_autograd(mse_gradient):
 hidden: true
 """ # END TEST CONFIG
 def test_gradient_for_a_matrix(mse_gradient):
+    """the gradient of a (3, 4) input, where n is the number of elements, 12"""
     import torch
     generator = torch.Generator().manual_seed(4)
     prediction = torch.randn(3, 4, generator=generator, requires_grad=True)
     target = torch.randn(3, 4, generator=generator)
     ((prediction - target) ** 2).mean().backward()
     got = mse_gradient(prediction.detach(), target)
-    assert got.shape == prediction.shape, f"expected shape (3, 4), got {tuple(got.shape)}"
-    assert torch.allclose(got, prediction.grad, atol=1e-6), "for a (3, 4) input n is 12, the number of elements"
+    assert got.shape == prediction.shape, f"expected shape (3, 4), got {tuple(got.shape)}."
+    assert torch.allclose(got, prediction.grad, atol=1e-6), "for a (3, 4) input n is 12, the number of elements."
 
 # %% [raw]
 # # END TESTS
@@ -317,26 +363,54 @@ def huber(prediction, target, delta=1.0):
 # # BEGIN TESTS
 
 # %%
-def test_huber_matches_torch_for_several_deltas(huber):
+""" # BEGIN TEST CONFIG
+points: 1
+""" # END TEST CONFIG
+def test_huber_quadratic_region(huber):
     import torch
     import torch.nn.functional as F
-    prediction = torch.tensor([0.0, 0.3, -0.8, 1.5, -4.0, 10.0])
-    target = torch.zeros(6)
-    for delta in (0.5, 1.0, 2.0):
-        expected = F.huber_loss(prediction, target, delta=delta)
+    for delta in (0.5, 2.0):
+        prediction = delta * torch.tensor([0.0, 0.3, -0.8, 1.0, -0.5])
+        target = torch.zeros(5)
+        expected = (0.5 * prediction**2).mean()
         got = huber(prediction, target, delta=delta)
+        assert isinstance(got, torch.Tensor), f"huber must return a tensor, not a {type(got).__name__}."
+        hint = ""
+        if torch.isclose(got, F.smooth_l1_loss(prediction, target, beta=delta)):
+            hint = " Your value equals Smooth L1 with beta=delta: inside delta Huber is r^2 / 2, not divided by delta."
         assert torch.isclose(got, expected, atol=1e-6), (
-            f"delta={delta}: F.huber_loss gives {expected:.6g}, you returned {got:.6g}. "
-            + ("(Your value equals Smooth L1 with beta=delta — scale the linear part by delta instead "
-               "of dividing the quadratic part by it.)"
-               if torch.isclose(got, F.smooth_l1_loss(prediction, target, beta=delta)) and delta != 1.0 else "")
+            f"delta={delta}, every |r| <= delta: Huber is the mean of r^2 / 2 = {expected.item():.6g}, "
+            f"you returned {got.item():.6g}.{hint}"
+        )
+
+# %%
+""" # BEGIN TEST CONFIG
+points: 1
+""" # END TEST CONFIG
+def test_huber_linear_region(huber):
+    import torch
+    import torch.nn.functional as F
+    for delta in (0.5, 2.0):
+        prediction = delta * torch.tensor([1.5, -4.0, 10.0, -2.0])
+        target = torch.zeros(4)
+        expected = (delta * (prediction.abs() - 0.5 * delta)).mean()
+        got = huber(prediction, target, delta=delta)
+        assert isinstance(got, torch.Tensor), f"huber must return a tensor, not a {type(got).__name__}."
+        hint = ""
+        if torch.isclose(got, F.smooth_l1_loss(prediction, target, beta=delta)):
+            hint = " Your value equals Smooth L1 with beta=delta: scale the linear part by delta."
+        assert torch.isclose(got, expected, atol=1e-5), (
+            f"delta={delta}, every |r| > delta: Huber is the mean of delta * (|r| - delta / 2) = "
+            f"{expected.item():.6g}, you returned {got.item():.6g}.{hint}"
         )
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
+points: 0.5
 """ # END TEST CONFIG
 def test_huber_gradient_is_clipped_error(huber):
+    """the gradient is the error clipped to [-delta, delta], divided by n"""
     import torch
     prediction = torch.tensor([0.2, -0.4, 3.0, -5.0, 1.9], requires_grad=True)
     target = torch.zeros(5)
@@ -344,25 +418,14 @@ def test_huber_gradient_is_clipped_error(huber):
     huber(prediction, target, delta=delta).backward()
     expected = prediction.detach().clamp(-delta, delta) / 5
     assert torch.allclose(prediction.grad, expected, atol=1e-6), (
-        f"the gradient of mean Huber is clamp(r, -delta, delta) / n = {expected.tolist()}, "
-        f"got {prediction.grad.tolist()}"
+        f"the gradient of mean Huber is clamp(r, -delta, delta) / n = {[round(x, 4) for x in expected.tolist()]}, "
+        f"got {[round(x, 4) for x in prediction.grad.tolist()]}."
     )
 
 # %%
 """ # BEGIN TEST CONFIG
-hidden: true
+points: 0.5
 """ # END TEST CONFIG
-def test_huber_is_delta_times_smooth_l1(huber):
-    import torch
-    import torch.nn.functional as F
-    generator = torch.Generator().manual_seed(5)
-    prediction = 3 * torch.randn(40, generator=generator)
-    target = torch.zeros(40)
-    got = huber(prediction, target, delta=3.0)
-    expected = 3.0 * F.smooth_l1_loss(prediction, target, beta=3.0)
-    assert torch.isclose(got, expected, atol=1e-5), f"expected 3 * smooth_l1(beta=3) = {expected:.6g}, got {got:.6g}"
-
-# %%
 def test_huber_is_written_from_the_formula(huber):
     import types
     def names(code):
@@ -371,9 +434,8 @@ def test_huber_is_written_from_the_formula(huber):
             if isinstance(constant, types.CodeType):
                 found |= names(constant)
         return found
-    assert names(huber.__code__), "huber is not written yet (it is still the empty template)"
-    used = sorted(names(huber.__code__) & {'huber_loss', 'smooth_l1_loss', 'HuberLoss', 'SmoothL1Loss'})
-    assert not used, f"write huber from its formula: it calls {used}, the built-in the tests compare against"
+    used = sorted(names(huber.__code__) & {"huber_loss", "smooth_l1_loss", "HuberLoss", "SmoothL1Loss"})
+    assert not used, f"write huber from its formula: it calls {', '.join(used)}, the built-in the tests compare against."
 
 # %% [raw]
 # # END TESTS
@@ -408,24 +470,42 @@ best_constant_mae = 3.0  # SOLUTION
 # # BEGIN TESTS
 
 # %%
-def test_best_constants_are_minimisers(best_constant_mse, best_constant_mae):
+def test_best_constant_mse_is_a_minimiser(best_constant_mse):
     targets = [1.0, 2.0, 3.0, 4.0, 100.0]
     def squared(c): return sum((c - y) ** 2 for y in targets)
-    def absolute(c): return sum(abs(c - y) for y in targets)
-    for name, value, loss in [("best_constant_mse", best_constant_mse, squared),
-                              ("best_constant_mae", best_constant_mae, absolute)]:
-        assert isinstance(value, (int, float)), f"{name} must be a number, got {type(value).__name__}"
-        assert loss(value) <= min(loss(value - 0.5), loss(value + 0.5)) + 1e-9, (
-            f"{name} = {value} is not a minimiser: moving it by 0.5 lowers the total loss"
-        )
+    assert isinstance(best_constant_mse, (int, float)), (
+        f"best_constant_mse must be a number, not a {type(best_constant_mse).__name__}."
+    )
+    assert squared(best_constant_mse) <= min(squared(best_constant_mse - 0.5), squared(best_constant_mse + 0.5)) + 1e-9, (
+        f"best_constant_mse = {best_constant_mse} is not a minimiser: moving it by 0.5 lowers the total squared error."
+    )
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
-def test_best_constants_exact(best_constant_mse, best_constant_mae):
-    assert abs(best_constant_mse - 22.0) < 1e-9, "the squared error is minimised by the mean, 22"
-    assert abs(best_constant_mae - 3.0) < 1e-9, "the absolute error is minimised by the median, 3"
+def test_best_constant_mse_exact(best_constant_mse):
+    """best_constant_mse is the exact minimiser"""
+    assert abs(best_constant_mse - 22.0) < 1e-9, "the squared error is minimised by the mean, 22."
+
+# %%
+def test_best_constant_mae_is_a_minimiser(best_constant_mae):
+    targets = [1.0, 2.0, 3.0, 4.0, 100.0]
+    def absolute(c): return sum(abs(c - y) for y in targets)
+    assert isinstance(best_constant_mae, (int, float)), (
+        f"best_constant_mae must be a number, not a {type(best_constant_mae).__name__}."
+    )
+    assert absolute(best_constant_mae) <= min(absolute(best_constant_mae - 0.5), absolute(best_constant_mae + 0.5)) + 1e-9, (
+        f"best_constant_mae = {best_constant_mae} is not a minimiser: moving it by 0.5 lowers the total absolute error."
+    )
+
+# %%
+""" # BEGIN TEST CONFIG
+hidden: true
+""" # END TEST CONFIG
+def test_best_constant_mae_exact(best_constant_mae):
+    """best_constant_mae is the exact minimiser"""
+    assert abs(best_constant_mae - 3.0) < 1e-9, "the absolute error is minimised by the median, 3."
 
 # %% [raw]
 # # END TESTS
@@ -465,18 +545,22 @@ q6_answer = "c"  # SOLUTION
 # # BEGIN TESTS
 
 # %%
+""" # BEGIN TEST CONFIG
+points: 0
+""" # END TEST CONFIG
 def test_q6_is_a_choice(q6_answer):
-    assert q6_answer in ("a", "b", "c"), f"q6_answer must be 'a', 'b' or 'c', got {q6_answer!r}"
+    assert q6_answer in ("a", "b", "c"), f"q6_answer must be one of 'a', 'b', 'c'; you set it to {q6_answer!r}."
 
 # %%
 """ # BEGIN TEST CONFIG
 hidden: true
 """ # END TEST CONFIG
 def test_q6_answer(q6_answer):
+    """the choice itself"""
     assert q6_answer == "c", (
         "MSE lets a tenfold typo dominate (its gradient grows with the error); MAE treats every "
         "error alike, so small errors are not pushed harder. Huber is quadratic up to delta and "
-        "linear beyond it — exactly the requirement."
+        "linear beyond it, exactly the requirement."
     )
 
 # %% [raw]

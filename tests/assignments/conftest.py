@@ -24,6 +24,7 @@ def _load(module_name: str, file_name: str):
 build = _load("assignments_build", "build.py")
 _load("assignments_check", "check.py")
 _load("assignments_student_edition", "student_edition.py")
+_load("assignments_leak_scan", "leak_scan.py")
 
 
 @pytest.fixture(scope="session", autouse=True)
