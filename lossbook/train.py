@@ -101,4 +101,14 @@ def setup(seed: int = 0, *, threads: int | None = DEFAULT_THREADS, deterministic
         # committed outputs come from the CPU, where every op is deterministic.
         torch.use_deterministic_algorithms(True, warn_only=device.type == "cuda")
         torch.backends.cudnn.benchmark = False
-    return RunConfig(seed=seed, device=device, size=choose_run_size(device), threads=torch.get_num_threads())
+    global _current_run
+    _current_run = RunConfig(seed=seed, device=device, size=choose_run_size(device), threads=torch.get_num_threads())
+    return _current_run
+
+
+_current_run: RunConfig | None = None
+
+
+def current_run() -> RunConfig | None:
+    """What the last ``setup`` call decided, or ``None`` before any call."""
+    return _current_run

@@ -91,3 +91,20 @@ def test_claim_refuses_anything_but_a_boolean(holds):
 def test_claim_needs_a_statement(statement):
     with pytest.raises(TypeError, match="statement must be a non-empty string"):
         claim(True, statement)
+
+
+def test_a_full_size_run_warns_instead_of_stopping_on_a_claim_about_the_smoke_run(monkeypatch):
+    from lossbook import train
+    from lossbook.report import ClaimWarning
+
+    monkeypatch.setenv("LOSSBOOK_RUN_SIZE", "full")
+    train.setup(seed=0, threads=None, deterministic=False)
+    try:
+        with pytest.warns(ClaimWarning, match="says that the loss went down; this full-size run does not support it"):
+            claim(False, "the loss went down")
+        monkeypatch.setenv("LOSSBOOK_RUN_SIZE", "smoke")
+        train.setup(seed=0, threads=None, deterministic=False)
+        with pytest.raises(ClaimError):
+            claim(False, "the loss went down")
+    finally:
+        monkeypatch.setattr(train, "_current_run", None)
