@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -77,7 +78,13 @@ def constraints_file(directory: Path, *, exact: bool = False) -> Path:
     """Colab's versions as a pip constraints file; unless ``exact``, torch and setuptools are left free."""
     versions = colab_versions()
     if exact:
-        lines = [f"{name}=={version}" for name, version in versions.items() if name != "pip"]
+        # PyPI's torch 2.11 is a CUDA build: its nvidia-*/cuda-*/triton packages come with it
+        # (Colab's CPU build needs none; its freeze still lists an nvidia-nccl it does not use).
+        lines = [
+            f"{name}=={version}"
+            for name, version in versions.items()
+            if name != "pip" and not name.startswith(("nvidia-", "cuda-", "triton"))
+        ]
         lines.append(f"torch=={colab_torch()}")
     else:
         lines = [f"{name}=={version}" for name, version in versions.items() if name not in NOT_CONSTRAINED]
@@ -86,8 +93,12 @@ def constraints_file(directory: Path, *, exact: bool = False) -> Path:
     return path
 
 
-def pip(venv: Path, *args: str) -> None:
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", *args], check=True)
+def pip(venv: Path, *args: str, constraints_only: Path | None = None) -> None:
+    """pip in ``venv``; with ``constraints_only``, that file replaces any machine-wide pip constraints."""
+    environment = None
+    if constraints_only is not None:
+        environment = {**os.environ, "PIP_CONSTRAINT": str(constraints_only)}
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", *args], check=True, env=environment)
 
 
 def freeze(venv: Path) -> dict[str, str]:
@@ -104,12 +115,19 @@ def create(venv: Path, python: str, *, exact: bool = False) -> None:
     torch = f"torch=={colab_torch()}" if exact else TORCH
     with tempfile.TemporaryDirectory() as scratch:
         constraints = constraints_file(Path(scratch), exact=exact)
-        pip(venv, "install", "--quiet", "-c", str(constraints), torch, *COLAB_PACKAGES, *TEST_TOOLS)
+        if exact:  # a machine-wide cap (this project's machines pin an nvidia-nccl) must not apply
+            pip(venv, "install", "--quiet", torch, *COLAB_PACKAGES, *TEST_TOOLS, constraints_only=constraints)
+        else:
+            pip(venv, "install", "--quiet", "-c", str(constraints), torch, *COLAB_PACKAGES, *TEST_TOOLS)
     installed = freeze(venv)
     colab = colab_versions()
     differ = {name: (installed[name], colab[name]) for name in installed if name in colab and installed[name] != colab[name]}
-    for name in () if exact else NOT_CONSTRAINED:
-        differ.pop(name, None)
+    for name in list(differ):
+        stand_in = name.startswith(("nvidia-", "cuda-", "triton")) if exact else name in NOT_CONSTRAINED
+        if stand_in or name == "pip":
+            differ.pop(name)
+    if exact and installed.get("torch", "").split("+")[0] != colab_torch():
+        raise SystemExit(f"torch {installed.get('torch')} is not Colab's {colab_torch()}")
     if differ:
         raise SystemExit(f"the Colab-like venv differs from Colab's freeze: {differ}")
     print(

@@ -9,7 +9,10 @@ re-run a notebook with this after every change to it (or to the code it imports)
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,12 +20,23 @@ import nbformat
 from nbclient import NotebookClient
 
 
-def execute(path: Path, timeout: int, *, write: bool = True) -> float:
+def kernel_for(python: Path) -> str:
+    """A kernelspec that runs ``python``'s ipykernel, so this Jupyter client can drive another venv's kernel."""
+    directory = Path(tempfile.mkdtemp(prefix="lossbook-kernels-"))
+    spec = directory / "kernels" / "lossbook-other-python"
+    spec.mkdir(parents=True)
+    argv = [str(python.absolute()), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": str(python), "language": "python"}))
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(directory), os.environ.get("JUPYTER_PATH")]))
+    return spec.name
+
+
+def execute(path: Path, timeout: int, *, write: bool = True, kernel_name: str = "python3") -> float:
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
         timeout=timeout,
-        kernel_name="python3",
+        kernel_name=kernel_name,
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
     )
@@ -41,11 +55,17 @@ def main() -> int:
     parser.add_argument(
         "--check-only", action="store_true", help="run top to bottom and report, but leave the stored outputs alone"
     )
+    parser.add_argument(
+        "--kernel-python",
+        type=Path,
+        help="run the kernel with this interpreter (another venv's), the Jupyter client staying this one",
+    )
     args = parser.parse_args()
+    kernel_name = kernel_for(args.kernel_python) if args.kernel_python else "python3"
     failed = []
     for path in args.notebooks:
         try:
-            elapsed = execute(path, args.timeout, write=not args.check_only)
+            elapsed = execute(path, args.timeout, write=not args.check_only, kernel_name=kernel_name)
         except Exception as error:  # a failing cell: report it and go on with the next chapter
             if not args.check_only:
                 raise
