@@ -112,7 +112,7 @@ test-lower-bounds: $(STAMP)
 colab-check: $(STAMP)
 	$(BIN)/python tools/colab_env.py create $(COLAB_FULL_VENV) --python $(PYTHON313) --exact
 	$(BIN)/python tools/colab_env.py install $(COLAB_FULL_VENV)
-	$(COLAB_FULL_VENV)/bin/python tools/execute_notebooks.py --check-only notebooks/*.ipynb
+	$(COLAB_FULL_VENV)/bin/python tools/execute_notebooks.py --check-only --timeout 1200 notebooks/*.ipynb
 
 test-site: book-strict
 	$(BIN)/python -m pytest tests/site -q
