@@ -21,6 +21,8 @@ PYTHON311 ?= python3.11
 COLAB_VENV := .venv-colab
 COLAB_STAMP := $(COLAB_VENV)/.created
 OTHER_KERNELS := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=SSE41
+# tqdm's own switch: nbval, like tools/execute_notebooks.py, runs the chapters without bars.
+NO_BARS := TQDM_DISABLE=1
 NBVAL = --nbval --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) \
   --nbval-sanitize-with tests/nbval_sanitize.cfg -n $(JOBS) --dist loadfile -p no:cacheprovider
 
@@ -85,7 +87,7 @@ test-package: $(STAMP)
 	$(BIN)/python -m pytest tests/package tests/notebooks --doctest-modules lossbook -q
 
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest $(NBVAL) notebooks -q
+	$(NO_BARS) $(BIN)/python -m pytest $(NBVAL) notebooks -q
 
 $(COLAB_STAMP): tests/colab/pip-freeze.cpu.txt tools/colab_env.py
 	$(BIN)/python tools/colab_env.py create $(COLAB_VENV) --python $(PYTHON311)
@@ -95,7 +97,7 @@ $(COLAB_STAMP): tests/colab/pip-freeze.cpu.txt tools/colab_env.py
 # Colab preinstalls), then nbval there under other CPU kernels.
 test-notebooks-colab: $(STAMP) $(COLAB_STAMP)
 	$(BIN)/python tools/colab_env.py install $(COLAB_VENV)
-	PYDEVD_DISABLE_FILE_VALIDATION=1 $(OTHER_KERNELS) $(COLAB_VENV)/bin/python -m pytest $(NBVAL) notebooks -q
+	$(NO_BARS) PYDEVD_DISABLE_FILE_VALIDATION=1 $(OTHER_KERNELS) $(COLAB_VENV)/bin/python -m pytest $(NBVAL) notebooks -q
 
 test-lower-bounds: $(STAMP)
 	rm -rf $(LOWER_BUILD) && mkdir -p $(LOWER_BUILD)

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from lossbook.checks import check_bool, check_int, check_real, check_tensor
+from lossbook.report import progress_bar
 
 __all__ = [
     "iterations_per_epoch",
@@ -267,7 +267,7 @@ def fit(
     snapshots = [_flat_parameters(model)] if record_parameters else None
 
     model.train()
-    bar = tqdm(range(epochs), desc=description, disable=not progress, leave=True)
+    bar = progress_bar(range(epochs), desc=description, disable=not progress, leave=True)
     for _ in bar:
         for index in epoch_batches(n, effective_batch, drop_last=drop_last, shuffle=shuffle, generator=generator):
             index = index.to(inputs.device)
@@ -495,7 +495,7 @@ def lr_range_test(
     result = RangeTest(lrs=[], losses=[], smoothed=[], stopped_early=False)
     average, best = 0.0, math.inf
     model.train()
-    for k, lr in enumerate(tqdm(schedule, desc="LR range test", disable=not progress)):
+    for k, lr in enumerate(progress_bar(schedule, desc="LR range test", disable=not progress)):
         if not batches:
             batches = epoch_batches(n, min(batch_size, n), generator=generator)
         index = batches.pop(0)

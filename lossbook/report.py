@@ -17,6 +17,7 @@ Colab preinstalls.
 from __future__ import annotations
 
 import numbers
+import os
 import re
 import warnings
 
@@ -100,6 +101,20 @@ def _plain(value):
     return value
 
 
+def progress_bar(*args, **kwargs):
+    """``tqdm.auto.tqdm(*args, **kwargs)``, switched off when ``TQDM_DISABLE`` is set.
+
+    A bar is for someone running a chapter; the committed outputs carry none, so
+    ``tools/execute_notebooks.py`` and nbval set ``TQDM_DISABLE=1``. tqdm's notebook bar ignores
+    that variable (it always passes ``disable`` itself), so the book's code asks here.
+    """
+    from tqdm.auto import tqdm
+
+    if os.environ.get("TQDM_DISABLE", "").strip().lower() in ("1", "true", "yes"):
+        kwargs["disable"] = True
+    return tqdm(*args, **kwargs)
+
+
 def glue(name: str, value) -> None:
     """Store ``value`` under ``name`` for the prose, as ``myst_nb.glue(name, value, display=False)``.
 
@@ -131,4 +146,4 @@ def glue_all(values: dict) -> None:
         glue(name, value)
 
 
-__all__ = ["ClaimError", "ClaimWarning", "claim", "glue", "glue_all", "GLUE_PREFIX"]
+__all__ = ["ClaimError", "ClaimWarning", "claim", "glue", "glue_all", "progress_bar", "GLUE_PREFIX"]

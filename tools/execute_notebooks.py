@@ -49,6 +49,9 @@ def execute(path: Path, timeout: int, *, write: bool = True, kernel_name: str = 
 
 
 def main() -> int:
+    # Progress bars are for someone running a chapter; the committed outputs carry none.
+    # tqdm reads TQDM_DISABLE in the kernel this starts; nbval runs with the same setting.
+    os.environ.setdefault("TQDM_DISABLE", "1")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")

@@ -135,3 +135,20 @@ def test_claims_and_glue_are_checked_in_cells_the_site_hides(notebook):
 def test_cells_whose_outputs_are_not_compared_are_marked_with_tags_not_comments(notebook):
     for cell in code_cells(notebook):
         assert "nbval-ignore-output" not in cell.source and "NBVAL_IGNORE_OUTPUT" not in cell.source, cell.source[:80]
+
+
+PROGRESS_BAR = re.compile(r"\d+%\|")
+
+
+def test_committed_outputs_carry_no_progress_bars(notebook):
+    # tools/execute_notebooks.py and nbval run the chapters with TQDM_DISABLE=1.
+    for cell in code_cells(notebook):
+        for output in cell.get("outputs", []):
+            text = output.get("text", "") + str(output.get("data", {}).get("text/plain", ""))
+            assert not PROGRESS_BAR.search(text), f"a progress bar in the output of: {cell.source[:80]}"
+
+
+def test_the_source_articles_are_never_called_seeds(notebook):
+    for cell in notebook.cells:
+        found = re.search(r"\bseed (00\d|article)|\bthe seed's (three|sketch)|\bthe (first|second|third|fourth) seed mentions", cell.source, re.I)
+        assert not found, f"call it a source article, by title: {found.group(0)!r} in {cell.source[:60]!r}"

@@ -108,3 +108,15 @@ def test_a_full_size_run_warns_instead_of_stopping_on_a_claim_about_the_smoke_ru
             claim(False, "the loss went down")
     finally:
         monkeypatch.setattr(train, "_current_run", None)
+
+
+def test_progress_bar_is_tqdm_unless_tqdm_disable_is_set(monkeypatch):
+    from lossbook.report import progress_bar
+
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    assert list(progress_bar(range(3), disable=True)) == [0, 1, 2]
+    assert not progress_bar(range(3), file=open("/dev/null", "w")).disable
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    # tqdm's notebook bar would override the variable with disable=False; this one does not.
+    assert progress_bar(range(3), disable=False).disable
+    assert list(progress_bar(range(3))) == [0, 1, 2]
