@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from lossbook import calibration
+from lossbook.metrics import calibration
 from lossbook import miners as lossbook_miners
 from lossbook.losses import classification, metric, regression
 

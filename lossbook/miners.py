@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import torch
 
-from lossbook.losses.distances import check_embeddings, check_labels, check_metric, pairwise_distances
+from lossbook.distances import check_embeddings, check_labels, check_metric, pairwise_distances
 
 __all__ = [
     "all_pairs",

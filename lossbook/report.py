@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from IPython.display import display
 
-from lossbook.checks import check_bool
+from lossbook._validate import check_bool
 
 # What myst-nb looks for (myst_nb.ext.glue.GLUE_PREFIX): an output with this MIME prefix and
 # "scrapbook" metadata is read as glued data and is not shown where it was produced.
@@ -52,7 +52,7 @@ def claim(holds, statement: str) -> None:
             (an f-string), so a failure says what was claimed and what was measured.
 
     Raises:
-        ClaimError: when ``holds`` is false. On a full-size run (``lossbook.train.setup`` chose
+        ClaimError: when ``holds`` is false. On a full-size run (``lossbook.training.run.setup`` chose
             ``size="full"``, e.g. on a GPU) it warns with :class:`ClaimWarning` instead: the
             prose describes the smoke-size run committed with the book, and a long run must
             not stop at its last cell because a larger measurement says something else.
@@ -74,7 +74,7 @@ def claim(holds, statement: str) -> None:
         holds = bool(holds)
     check_bool("holds", holds)
     if not holds:
-        from lossbook.train import current_run
+        from lossbook.training.run import current_run
 
         run = current_run()
         if run is not None and run.is_full:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lossbook.checks import check_floating, check_nonempty, check_real
+from lossbook._validate import check_floating, check_nonempty, check_real
 from lossbook.data._checksum import values_sha256
 
 __all__ = ["Diabetes", "DiabetesSplit", "load_diabetes", "train_test_split", "inject_outliers"]

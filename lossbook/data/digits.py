@@ -22,7 +22,7 @@ from importlib import resources
 import numpy as np
 import torch
 
-from lossbook.checks import check_real
+from lossbook._validate import check_real
 from lossbook.data._checksum import values_sha256
 
 __all__ = ["Digits", "DigitsSplit", "load_digits", "stratified_split"]

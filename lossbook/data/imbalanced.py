@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from lossbook.checks import check_fraction
+from lossbook._validate import check_fraction
 from lossbook.data.digits import load_digits
 
 __all__ = [

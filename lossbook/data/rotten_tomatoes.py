@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lossbook.checks import check_fraction, check_int
+from lossbook._validate import check_fraction, check_int
 
 __all__ = [
     "RT_SHA256",

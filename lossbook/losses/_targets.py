@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from lossbook.checks import check_floating, check_real, check_same_dtype, check_same_shape, check_tensor
+from lossbook._validate import check_floating, check_real, check_same_dtype, check_same_shape, check_tensor
 
 __all__ = [
     "check_range",

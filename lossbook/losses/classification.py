@@ -4,7 +4,7 @@ Each function follows ``torch.nn.functional``: ``(input, target, *, ..., reducti
 with the same option names, meanings and defaults where torch has the loss. Losses
 take **logits** unless the name says otherwise (``bce`` takes probabilities, ``nll``
 takes log-probabilities). The logit losses run the double-softmax guard of
-:mod:`lossbook.guards` on their input.
+:mod:`lossbook.losses.guards` on their input.
 
 Also here: soft targets for label smoothing and *semantic* smoothing, and class-weight
 helpers for imbalanced data (inverse frequency, effective number, ``pos_weight``).
@@ -25,7 +25,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from lossbook.checks import (
+from lossbook._validate import (
     check_floating,
     check_nonempty,
     check_pair,
@@ -33,7 +33,7 @@ from lossbook.checks import (
     check_reduction,
     check_tensor,
 )
-from lossbook.guards import check_logits
+from lossbook.losses.guards import check_logits
 from lossbook.losses._targets import (
     check_broadcasts_to,
     check_class_weight,
@@ -47,7 +47,7 @@ from lossbook.losses._targets import (
     total_target_weight,
     weighted_mean,
 )
-from lossbook.reduction import reduce_loss
+from lossbook.losses._reduction import reduce_loss
 
 __all__ = [
     "bce",
@@ -147,7 +147,7 @@ def bce_with_logits(
         ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
 
     Computed by :func:`torch.nn.functional.binary_cross_entropy_with_logits` once the
-    inputs are validated. Warns (see :mod:`lossbook.guards`) when ``input`` looks like
+    inputs are validated. Warns (see :mod:`lossbook.losses.guards`) when ``input`` looks like
     sigmoid outputs.
 
     Example:
@@ -224,7 +224,7 @@ def cross_entropy(
 
     Computed by :func:`torch.nn.functional.cross_entropy` once the inputs are validated,
     except that a batch whose targets are *all* ``ignore_index`` (or all of weight 0)
-    gives 0 with a zero gradient (torch: NaN). Warns (see :mod:`lossbook.guards`) when
+    gives 0 with a zero gradient (torch: NaN). Warns (see :mod:`lossbook.losses.guards`) when
     ``input`` looks like softmax outputs.
 
     Example:
@@ -292,7 +292,7 @@ def nll(
 
     Computed by :func:`torch.nn.functional.nll_loss` once the inputs are validated,
     except that a batch whose targets are all ``ignore_index`` (or all of weight 0)
-    gives 0 with a zero gradient (torch: NaN). Warns (see :mod:`lossbook.guards`) when
+    gives 0 with a zero gradient (torch: NaN). Warns (see :mod:`lossbook.losses.guards`) when
     ``input`` looks like probabilities.
 
     Example:

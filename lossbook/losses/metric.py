@@ -13,7 +13,7 @@ sentence embeddings.)
 * :func:`batch_contrastive_loss` and :func:`batch_triplet_loss` work on a labelled batch
   and the index tuples a miner from :mod:`lossbook.miners` picked.
 
-Distances come from :mod:`lossbook.losses.distances`. Where torch has the same loss
+Distances come from :mod:`lossbook.distances`. Where torch has the same loss
 (:func:`triplet_margin_loss`), the computation is torch's kernel once the inputs are
 validated; :func:`batch_contrastive_loss` over all pairs works on the :math:`B \times B`
 distance matrix (:math:`O(B^2)` memory) instead of gathering :math:`B^2/2` pairs of
@@ -25,10 +25,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from lossbook.checks import check_floating, check_real, check_reduction, check_same_dtype, check_tensor
+from lossbook._validate import check_floating, check_real, check_reduction, check_same_dtype, check_tensor
 from lossbook.losses.classification import cross_entropy
-from lossbook.losses.distances import check_embeddings, check_labels, paired_distance, pairwise_distances
-from lossbook.reduction import reduce_loss
+from lossbook.distances import check_embeddings, check_labels, paired_distance, pairwise_distances
+from lossbook.losses._reduction import reduce_loss
 
 __all__ = [
     "contrastive_loss",
@@ -260,7 +260,7 @@ def batch_contrastive_loss(
 
     Without ``pairs`` the loss of every pair is read off the :math:`B \times B` distance
     matrix, :math:`d_{ij} = \lVert (x_i + \epsilon) - x_j \rVert_2` from
-    :func:`~lossbook.losses.distances.pairwise_distances` (one matrix product), so memory is
+    :func:`~lossbook.distances.pairwise_distances` (one matrix product), so memory is
     :math:`O(B^2)`, not :math:`O(B^2 D)`. Like :func:`torch.cdist` and
     pytorch-metric-learning's ``LpDistance``, the matrix product rounds the distance of two
     embeddings much closer together than their length (in float32, closer than about

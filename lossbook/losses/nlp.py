@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from lossbook.checks import (
+from lossbook._validate import (
     check_bool,
     check_floating,
     check_nonempty,
@@ -31,7 +31,7 @@ from lossbook.checks import (
     check_reduction,
     check_tensor,
 )
-from lossbook.guards import check_logits
+from lossbook.losses.guards import check_logits
 from lossbook.losses._targets import (
     check_ignore_index,
     check_index_target,
@@ -40,7 +40,7 @@ from lossbook.losses._targets import (
     class_layout,
     weighted_mean,
 )
-from lossbook.reduction import reduce_loss
+from lossbook.losses._reduction import reduce_loss
 
 __all__ = [
     "dice_loss",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from lossbook.checks import check_pair, check_real, check_reduction
+from lossbook._validate import check_pair, check_real, check_reduction
 
 __all__ = ["mse", "mae", "rmse", "huber", "smooth_l1"]
 

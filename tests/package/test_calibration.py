@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torchmetrics.classification import BinaryCalibrationError, MulticlassCalibrationError
 
-from lossbook.calibration import (
+from lossbook.metrics.calibration import (
     expected_calibration_error,
     fit_temperature,
     maximum_calibration_error,

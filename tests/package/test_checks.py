@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from lossbook.checks import check_fraction
+from lossbook._validate import check_fraction
 
 
 @pytest.mark.parametrize("value", [1e-9, 0.25, 0.999])

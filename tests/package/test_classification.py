@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.utils.class_weight import compute_class_weight
 
-from lossbook.guards import guard_mode
+from lossbook.losses.guards import guard_mode
 from lossbook.losses import (
     bce,
     bce_with_logits,

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from lossbook.finetune import fine_tune, linear_warmup_decay, predict
+from lossbook.training.finetune import fine_tune, linear_warmup_decay, predict
 from lossbook.losses import cross_entropy
-from lossbook.pretrained import SentenceClassifier, load_minilm
+from lossbook.models.minilm import SentenceClassifier, load_minilm
 
 TEXTS = ["a joy from start to finish", "dull, long and loud", "a small gem", "a waste of two hours"] * 2
 LABELS = np.array([1, 0, 1, 0] * 2)

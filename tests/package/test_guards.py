@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lossbook.data.imbalanced import imbalanced_digits
-from lossbook.guards import (
+from lossbook.losses.guards import (
     ProbabilitiesNotLogitsError,
     ProbabilitiesNotLogitsWarning,
     get_guard_mode,

@@ -12,7 +12,7 @@ from pytorch_metric_learning.distances import LpDistance
 from pytorch_metric_learning.reducers import DoNothingReducer, MeanReducer
 
 from lossbook.losses import batch_contrastive_loss, batch_triplet_loss, contrastive_loss, triplet_margin_loss
-from lossbook.losses.distances import paired_distance, pairwise_distances
+from lossbook.distances import paired_distance, pairwise_distances
 from lossbook.miners import batch_hard_triplets, semihard_triplets
 
 REDUCTIONS = ["mean", "sum", "none"]

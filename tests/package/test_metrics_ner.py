@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lossbook.metrics_ner import bio_spans, entity_scores
+from lossbook.metrics.ner import bio_spans, entity_scores
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pytorch_metric_learning.distances import LpDistance
 from pytorch_metric_learning.miners import BatchHardMiner, TripletMarginMiner
 from pytorch_metric_learning.utils import loss_and_miner_utils as lmu
 
-from lossbook.losses.distances import pairwise_distances
+from lossbook.distances import pairwise_distances
 from lossbook.miners import (
     all_pairs,
     all_triplets,

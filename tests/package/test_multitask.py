@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossbook.multitask import UncertaintyWeighting, uncertainty_weighted_sum, weighted_sum
+from lossbook.losses.multitask import UncertaintyWeighting, uncertainty_weighted_sum, weighted_sum
 
 
 def test_weighted_sum_by_hand_and_its_gradients_are_the_weights():

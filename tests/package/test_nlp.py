@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossbook.guards import ProbabilitiesNotLogitsError, guard_mode
+from lossbook.losses.guards import ProbabilitiesNotLogitsError, guard_mode
 from lossbook.losses.classification import cross_entropy
 from lossbook.losses.nlp import (
     batch_dice_loss,

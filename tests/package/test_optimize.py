@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from torch import nn
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
-from lossbook.optimize import (
+from lossbook.training import (
     epoch_batches,
     expected_minibatch_gradient_variance,
     fit,
@@ -25,7 +25,7 @@ from lossbook.optimize import (
     stochastic_gd,
     total_iterations,
 )
-from lossbook.schedules import warmup_cosine_lr, warmup_cosine_scheduler
+from lossbook.training.schedules import warmup_cosine_lr, warmup_cosine_scheduler
 
 
 def regression_data(n=20, d=3, seed=0):

@@ -8,8 +8,8 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import pytest
 
-from lossbook.plot import label, small_multiples
-from lossbook.widgets import explorer
+from lossbook.plot.figures import label, small_multiples
+from lossbook.plot.widgets import explorer
 
 
 def draw_line(ax, *, slope, offset=0.0):

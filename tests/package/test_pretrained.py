@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from lossbook import pretrained
-from lossbook.pretrained import SentenceClassifier, load_minilm, mean_pool, minilm_path, tokenize
+from lossbook.models import minilm as pretrained
+from lossbook.models.minilm import SentenceClassifier, load_minilm, mean_pool, minilm_path, tokenize
 
 
 @pytest.fixture(scope="module")

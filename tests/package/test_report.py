@@ -94,7 +94,7 @@ def test_claim_needs_a_statement(statement):
 
 
 def test_a_full_size_run_warns_instead_of_stopping_on_a_claim_about_the_smoke_run(monkeypatch):
-    from lossbook import train
+    from lossbook.training import run as train
     from lossbook.report import ClaimWarning
 
     monkeypatch.setenv("LOSSBOOK_RUN_SIZE", "full")

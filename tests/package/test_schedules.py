@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR, StepLR
 
-from lossbook.schedules import (
+from lossbook.training.schedules import (
     cosine_lr,
     cosine_scheduler,
     schedule_values,

@@ -9,7 +9,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossbook.seq2seq import Seq2Seq, bleu_statistics, corpus_bleu, exact_match, greedy_decode, shift_right
+from lossbook.metrics.translation import bleu_statistics, corpus_bleu, exact_match
+from lossbook.models.seq2seq import Seq2Seq, greedy_decode, shift_right
 
 PAD, BOS, EOS = 0, 1, 2
 

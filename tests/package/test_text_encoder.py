@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from lossbook.text_encoder import PAD, UNK, BiLSTMClassifier, WordVocabulary, bucket_batches, words
+from lossbook.models.bilstm import PAD, UNK, BiLSTMClassifier, WordVocabulary, bucket_batches, words
 
 
 def test_words_are_lower_cased_and_keep_apostrophes_inside_words_and_punctuation_apart():

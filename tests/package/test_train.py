@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from lossbook.train import RunConfig, choose_run_size, seed_everything, setup
+from lossbook.training.run import RunConfig, choose_run_size, seed_everything, setup
 
 
 def test_setup_makes_random_draws_repeatable():
@@ -28,7 +28,7 @@ def test_setup_reports_cpu_and_smoke_size_without_a_gpu(monkeypatch):
 
 
 def test_on_a_gpu_setup_only_warns_about_ops_without_a_deterministic_kernel(monkeypatch):
-    monkeypatch.setattr("lossbook.train.choose_device", lambda: torch.device("cuda"))
+    monkeypatch.setattr("lossbook.training.run.choose_device", lambda: torch.device("cuda"))
     try:
         run = setup(seed=0, threads=None)
         assert run.device.type == "cuda" and run.size in ("smoke", "full")

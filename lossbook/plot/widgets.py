@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from lossbook.plot import Draw
+from lossbook.plot.figures import Draw
+
+
+__all__ = ["explorer"]
 
 
 def explorer(draw: Draw, *, title: str, figsize: tuple[float, float] = (6.0, 3.6), **sliders):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from lossbook.checks import check_reduction
+from lossbook._validate import check_reduction
 
 
 def reduce_loss(elementwise: torch.Tensor, reduction: str) -> torch.Tensor:

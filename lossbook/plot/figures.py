@@ -9,6 +9,8 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+__all__ = ["Draw", "small_multiples", "label"]
+
 Draw = Callable[..., None]
 
 

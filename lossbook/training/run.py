@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+__all__ = ["RUN_SIZES", "RUN_SIZE_VARIABLE", "DEFAULT_THREADS", "RunConfig", "seed_everything", "choose_device", "choose_run_size", "setup", "current_run"]
+
 RUN_SIZES = ("smoke", "full")
 RUN_SIZE_VARIABLE = "LOSSBOOK_RUN_SIZE"
 # One thread: the book's models are small, so a second thread adds synchronisation

@@ -19,9 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from lossbook.checks import check_int, check_real
-from lossbook.optimize import epoch_batches
-from lossbook.pretrained import tokenize
+from lossbook._validate import check_int, check_real
+from lossbook.training.loop import epoch_batches
+from lossbook.models.minilm import tokenize
 
 __all__ = ["LossOnOutputs", "linear_warmup_decay", "fine_tune", "predict"]
 
@@ -69,7 +69,7 @@ def fine_tune(
     seed: int = 0,
     progress=None,
 ) -> list[float]:
-    """Train ``model`` (a :class:`~lossbook.pretrained.SentenceClassifier`) on the texts; return the loss of every step.
+    """Train ``model`` (a :class:`~lossbook.models.minilm.SentenceClassifier`) on the texts; return the loss of every step.
 
     Args:
         model: returns ``(logits, embedding)`` from ``input_ids, attention_mask``.

@@ -1,4 +1,4 @@
-r"""A small attention encoder–decoder, greedy decoding, and the scores of a translation.
+r"""A small attention encoder–decoder and greedy decoding.
 
 The translation chapter trains many small models on a CPU, so the model here is the
 classic recurrent one, sized down: a bidirectional GRU encoder (Cho et al., 2014;
@@ -12,9 +12,7 @@ embedding of the previous token (Bahdanau et al.'s "deep output").
 * :class:`Seq2Seq` — ``model(source, decoder_input)`` gives teacher-forced logits
   ``(N, T, V)``; :func:`shift_right` makes the decoder input from a target;
 * :func:`greedy_decode` — batched greedy decoding: at every step the arg-max token;
-* :func:`exact_match` and :func:`corpus_bleu` — against one reference or against any of
-  several references per sentence. BLEU (Papineni et al., 2002) is written out here and
-  matches ``sacrebleu`` (Post, 2018) with ``tokenize="none"`` (the tests check it).
+* the scores of a translation (exact match, BLEU) are in :mod:`lossbook.metrics.translation`.
 """
 
 from __future__ import annotations
@@ -28,9 +26,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lossbook.checks import check_int, check_tensor
+from lossbook._validate import check_int, check_tensor
 
-__all__ = ["Seq2Seq", "shift_right", "greedy_decode", "exact_match", "corpus_bleu", "bleu_statistics"]
+__all__ = ["Seq2Seq", "shift_right", "greedy_decode"]
 
 
 def _check_index_tensor(name: str, value: object) -> torch.Tensor:
@@ -199,115 +197,3 @@ def greedy_decode(model: Seq2Seq, source: torch.Tensor, *, max_length: int, retu
     model.train(was_training)
     out = torch.cat(tokens, dim=1)
     return (out, torch.cat(logits_per_step, dim=1)) if return_logits else out
-
-
-def _reference_lists(references: Sequence, count: int) -> list[list[str]]:
-    if isinstance(references, str) or len(references) != count:
-        raise ValueError(f"references must hold one entry per hypothesis: expected {count}, got "
-                         f"{'a str' if isinstance(references, str) else len(references)}")
-    lists = []
-    for i, refs in enumerate(references):
-        refs = [refs] if isinstance(refs, str) else list(refs)
-        if not refs or not all(isinstance(r, str) for r in refs):
-            raise ValueError(f"references[{i}] must be a str or a non-empty sequence of str, got {refs!r}")
-        lists.append(refs)
-    return lists
-
-
-def _check_hypotheses(hypotheses: Sequence) -> list[str]:
-    if isinstance(hypotheses, str) or not all(isinstance(h, str) for h in hypotheses):
-        raise TypeError("hypotheses must be a sequence of str (one translation per sentence)")
-    if len(hypotheses) == 0:
-        raise ValueError("hypotheses must not be empty")
-    return list(hypotheses)
-
-
-def exact_match(hypotheses: Sequence[str], references: Sequence) -> float:
-    """The fraction of hypotheses equal to one of their references.
-
-    ``references[i]`` is one string (single-reference) or a sequence of strings, any of
-    which counts as correct (multi-reference).
-
-    Example:
-        >>> exact_match(["septante", "huit"], [("soixante-dix", "septante"), "sept"])
-        0.5
-    """
-    hypotheses = _check_hypotheses(hypotheses)
-    refs = _reference_lists(references, len(hypotheses))
-    return sum(h in r for h, r in zip(hypotheses, refs)) / len(hypotheses)
-
-
-def _ngrams(words: list[str], max_order: int) -> Counter:
-    return Counter(tuple(words[i : i + n]) for n in range(1, max_order + 1) for i in range(len(words) - n + 1))
-
-
-def bleu_statistics(hypotheses: Sequence[str], references: Sequence, *, max_order: int = 4) -> dict:
-    """The sufficient statistics of corpus BLEU: clipped n-gram matches, n-gram totals, lengths.
-
-    Words are whitespace-separated (``str.split()``). Each hypothesis n-gram counts at most
-    as often as it occurs in the reference that has it most often; the reference length
-    of a sentence is that of the reference closest in length to the hypothesis (the
-    shorter one on a tie), as in ``sacrebleu``.
-    """
-    hypotheses = _check_hypotheses(hypotheses)
-    check_int("max_order", max_order, minimum=1)
-    refs = _reference_lists(references, len(hypotheses))
-    correct, total = [0] * max_order, [0] * max_order
-    hyp_len = ref_len = 0
-    for hypothesis, sentence_refs in zip(hypotheses, refs):
-        words = hypothesis.split()
-        best: Counter = Counter()
-        lengths = []
-        for ref in sentence_refs:
-            ref_words = ref.split()
-            lengths.append(len(ref_words))
-            best |= _ngrams(ref_words, max_order)  # | keeps the maximum count of each n-gram
-        for gram, count in _ngrams(words, max_order).items():
-            total[len(gram) - 1] += count
-            correct[len(gram) - 1] += min(count, best[gram])
-        hyp_len += len(words)
-        ref_len += min(lengths, key=lambda length: (abs(length - len(words)), length))
-    return {"correct": correct, "total": total, "hyp_len": hyp_len, "ref_len": ref_len}
-
-
-def corpus_bleu(hypotheses: Sequence[str], references: Sequence, *, max_order: int = 4, smooth: str = "exp") -> float:
-    r"""Corpus BLEU in percent, against one or several references per sentence.
-
-    .. math::
-
-        \mathrm{BLEU} = 100\cdot \mathrm{BP}\cdot\exp\Big(\frac{1}{N}\sum_{n=1}^{N}\log p_n\Big),\qquad
-        \mathrm{BP} = \min\big(1,\ e^{\,1 - r/c}\big),
-
-    where :math:`p_n` is the corpus-wide clipped :math:`n`-gram precision (matches summed
-    over sentences divided by hypothesis :math:`n`-grams), :math:`c` the total hypothesis
-    length and :math:`r` the total closest-reference length (Papineni et al., 2002).
-    ``smooth="exp"`` (sacrebleu's default) replaces a zero :math:`p_n` by
-    :math:`1 / (2^k \cdot \text{total}_n)` for the :math:`k`-th such order; ``"none"`` leaves it 0.
-    With ``tokenize="none"`` this equals ``sacrebleu.corpus_bleu(...).score``.
-
-    Example:
-        >>> round(corpus_bleu(["cent septante - deux"], [("cent soixante - douze", "cent septante - deux")]), 4)
-        100.0
-        >>> round(corpus_bleu(["cent septante - deux"], ["cent soixante - douze"]), 4)
-        18.9959
-    """
-    if smooth not in ("exp", "none"):
-        raise ValueError(f"smooth must be 'exp' or 'none', got {smooth!r}")
-    stats = bleu_statistics(hypotheses, references, max_order=max_order)
-    correct, total, hyp_len, ref_len = stats["correct"], stats["total"], stats["hyp_len"], stats["ref_len"]
-    brevity = 1.0 if hyp_len >= ref_len else (math.exp(1 - ref_len / hyp_len) if hyp_len > 0 else 0.0)
-    if not any(correct):
-        return 0.0
-    log_sum, halvings = 0.0, 1.0
-    for n in range(max_order):
-        if total[n] == 0:
-            # no n-grams of this order at all (every sentence is shorter): BLEU is 0, as in sacrebleu
-            return 0.0
-        if correct[n] == 0:
-            if smooth == "none":
-                return 0.0
-            halvings *= 2
-            log_sum += math.log(1 / (halvings * total[n]))
-        else:
-            log_sum += math.log(correct[n] / total[n])
-    return 100 * brevity * math.exp(log_sum / max_order)

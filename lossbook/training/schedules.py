@@ -31,7 +31,7 @@ import torch
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import CosineAnnealingLR, LambdaLR, StepLR
 
-from lossbook.checks import check_int, check_real
+from lossbook._validate import check_int, check_real
 
 __all__ = [
     "step_decay_lr",

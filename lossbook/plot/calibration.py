@@ -8,8 +8,11 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 
-from lossbook.calibration import ReliabilityBins
-from lossbook.plot import label
+from lossbook.metrics.calibration import ReliabilityBins
+from lossbook.plot.figures import label
+
+
+__all__ = ["reliability_diagram", "confidence_histogram"]
 
 
 def reliability_diagram(

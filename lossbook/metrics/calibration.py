@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import torch
 
-from lossbook.checks import check_floating, check_nonempty, check_tensor
+from lossbook._validate import check_floating, check_nonempty, check_tensor
 from lossbook.losses.classification import bce_with_logits, cross_entropy
 
 __all__ = [

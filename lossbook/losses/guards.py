@@ -31,7 +31,7 @@ Example:
     ...     cross_entropy(probs, torch.tensor([0]))
     Traceback (most recent call last):
     ...
-    lossbook.guards.ProbabilitiesNotLogitsError: cross_entropy got input that looks like probabilities, not logits: ...
+    lossbook.losses.guards.ProbabilitiesNotLogitsError: cross_entropy got input that looks like probabilities, not logits: ...
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def check_logits(input: torch.Tensor, *, loss: str, class_dim: int | None, name:
     expected = "log-probabilities" if loss == "nll" else "logits"
     message = (
         f"{loss} got {name} that looks like probabilities, not {expected}: {_ADVICE[loss]} "
-        "(Silence with lossbook.guards.guard_mode('off') if this is intended.)"
+        "(Silence with lossbook.losses.guards.guard_mode('off') if this is intended.)"
     )
     if mode == "raise":
         raise ProbabilitiesNotLogitsError(message)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from lossbook.checks import check_int, check_real, check_tensor
+from lossbook._validate import check_int, check_real, check_tensor
 
 __all__ = ["PAD", "UNK", "words", "WordVocabulary", "bucket_batches", "BiLSTMClassifier"]
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import torch
 
-from lossbook.checks import check_floating, check_nonempty, check_real, check_same_dtype, check_tensor
+from lossbook._validate import check_floating, check_nonempty, check_real, check_same_dtype, check_tensor
 
 __all__ = ["METRICS", "paired_distance", "pairwise_distances"]
 

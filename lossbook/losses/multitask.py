@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from lossbook.checks import check_floating, check_real
+from lossbook._validate import check_floating, check_real
 
 __all__ = ["weighted_sum", "uncertainty_weighted_sum", "UncertaintyWeighting", "TASK_KINDS"]
 
