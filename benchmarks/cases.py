@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from benchmarks.references import torchvision_sigmoid_focal_loss
 from lossbook.metrics import calibration
 from lossbook import miners as lossbook_miners
 from lossbook.losses import classification, metric, regression
@@ -112,22 +113,12 @@ def bce_with_logits_build(batch, generator, device) -> Built:
     )
 
 
-def torchvision_sigmoid_focal_loss(inputs, targets, alpha: float = 0.25, gamma: float = 2.0):
-    """torchvision.ops.sigmoid_focal_loss, reduction "mean", as torchvision writes it (not importable here)."""
-    p = torch.sigmoid(inputs)
-    ce_loss = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
-    p_t = p * targets + (1 - p) * (1 - targets)
-    loss = ce_loss * ((1 - p_t) ** gamma)
-    alpha_t = alpha * targets + (1 - alpha) * (1 - targets)
-    return (alpha_t * loss).mean()
-
-
 def focal_build(batch, generator, device) -> Built:
     logits, targets = _binary_logits(batch, generator, device)
     return (
         [logits],
         lambda: classification.focal_loss(logits, targets, gamma=2.0, alpha=0.25),
-        lambda: torchvision_sigmoid_focal_loss(logits, targets),
+        lambda: torchvision_sigmoid_focal_loss(logits, targets, reduction="mean"),
     )
 
 

@@ -9,6 +9,18 @@ index tensors, so strategies can be swapped and compared side by side::
     anchor, positive, negative = semihard_triplets(embeddings, labels)
     loss = batch_triplet_loss(embeddings, (anchor, positive, negative), margin=0.2)
 
+Every triplet miner below except :func:`all_triplets` (which needs only the labels) has
+one call shape, ``miner(embeddings, labels, *, metric="euclidean", generator=None)``, so
+miners can stand side by side in a dict and be called alike::
+
+    MINERS = {"random": random_triplets, "hard": hard_triplets, "semi-hard": semihard_triplets}
+    triplets = MINERS[name](embeddings, labels, generator=generator)
+
+A miner that does not use an argument still accepts and checks it, so a typo fails in
+every miner alike: :func:`random_triplets` looks at no distance (``metric`` is checked,
+then unused); the distance-based miners are deterministic (``generator`` is checked,
+then unused).
+
 * :func:`all_triplets` — every valid (a, p, n); :math:`O(B^3)` of them, a reference for small batches;
 * :func:`random_triplets` — each (a, p) pair with a uniformly random negative;
 * :func:`hard_triplets` — each (a, p) pair with the anchor's closest negative;
@@ -19,6 +31,10 @@ All but the first use :math:`O(B^2)` memory (no :math:`B \times B \times B` mask
 
 Mining is selection, not computation of the loss: it runs on detached embeddings
 without gradients; the loss then sees the chosen rows with their gradients.
+Distances are ranked in float32 for float16 and bfloat16 embeddings and on rows rescaled
+by a power of two (:func:`~lossbook.distances.scaled_pairwise_distances`), so any finite
+embeddings give a valid ranking; a NaN or infinite embedding is refused with a
+``ValueError`` naming its row (it has no place in any ranking).
 A batch without any valid triplet (one class only, or every label different) gives
 empty index tensors; the batch losses turn that into a zero loss. Ties between equal
 distances go to the lowest index.
@@ -28,7 +44,14 @@ from __future__ import annotations
 
 import torch
 
-from lossbook.distances import check_embeddings, check_labels, check_metric, pairwise_distances
+from lossbook._validate import check_generator
+from lossbook.distances import (
+    check_embeddings,
+    check_finite_rows,
+    check_labels,
+    check_metric,
+    scaled_pairwise_distances,
+)
 
 __all__ = [
     "all_pairs",
@@ -56,13 +79,25 @@ def _anchor_positive_pairs(positive: torch.Tensor, negative: torch.Tensor) -> tu
     return anchor, positive_index
 
 
-def _batch(embeddings: torch.Tensor, labels: torch.Tensor, metric: str) -> tuple[torch.Tensor, ...]:
+def _checked_labels(
+    embeddings: object, labels: object, metric: object, generator: object
+) -> torch.Tensor:
+    """The checks of every triplet miner, whichever arguments it reads; ``labels`` on the embeddings' device."""
     check_embeddings("embeddings", embeddings)
     check_labels(labels, len(embeddings))
     check_metric(metric)
-    labels = labels.to(embeddings.device)
+    check_generator("generator", generator)
+    check_finite_rows("embeddings", embeddings)
+    return labels.to(embeddings.device)
+
+
+def _batch(
+    embeddings: torch.Tensor, labels: torch.Tensor, metric: str, generator: torch.Generator | None
+) -> tuple[torch.Tensor, ...]:
+    """The checked batch as a distance matrix (rescaled: only the order counts) and the two masks."""
+    labels = _checked_labels(embeddings, labels, metric, generator)
     with torch.no_grad():
-        distances = pairwise_distances(embeddings.detach(), metric=metric)
+        distances, _ = scaled_pairwise_distances(embeddings.detach(), metric=metric)
     return (distances, *_masks(labels))
 
 
@@ -108,7 +143,11 @@ def all_triplets(labels: torch.Tensor) -> Triplets:
 
 
 def random_triplets(
-    embeddings: torch.Tensor, labels: torch.Tensor, *, generator: torch.Generator | None = None
+    embeddings: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    metric: str = "euclidean",
+    generator: torch.Generator | None = None,
 ) -> Triplets:
     """Each anchor-positive pair with one negative drawn uniformly from the anchor's negatives.
 
@@ -116,9 +155,12 @@ def random_triplets(
     (already farther than the margin) once training has started.
 
     Args:
-        embeddings: :math:`(B, D)`; only its size and device are used.
+        embeddings: :math:`(B, D)` floating point, finite; only its size and device are used.
         labels: :math:`(B,)` integer class labels.
-        generator: a ``torch.Generator`` for reproducible draws (default: torch's global one).
+        metric: checked like the other miners' and unused (no distance is looked at), so
+            every miner takes the same arguments.
+        generator: a ``torch.Generator`` for reproducible draws (default ``None``: torch's
+            global CPU generator); the draws are made on its device.
 
     Returns:
         ``(anchor, positive, negative)``, one triplet per anchor-positive pair, sorted by (anchor, positive).
@@ -129,17 +171,24 @@ def random_triplets(
         >>> a.tolist(), p.tolist()
         ([0, 1, 2, 3], [1, 0, 3, 2])
     """
-    _, positive, negative = _batch(embeddings, labels, "euclidean")
+    positive, negative = _masks(_checked_labels(embeddings, labels, metric, generator))
     anchor, positive_index = _anchor_positive_pairs(positive, negative)
     # Row a of `order` lists a's negatives first (by index); pick the k-th with k uniform below their count.
     order = torch.argsort((~negative).to(torch.uint8), dim=1, stable=True)
     counts = negative.sum(dim=1)[anchor]
-    uniform = torch.rand(len(anchor), generator=generator).to(counts.device)
+    draw_device = generator.device if generator is not None else torch.device("cpu")
+    uniform = torch.rand(len(anchor), generator=generator, device=draw_device).to(counts.device)
     k = (uniform * counts).long().clamp_max(counts - 1)
     return anchor, positive_index, order[anchor, k]
 
 
-def hard_triplets(embeddings: torch.Tensor, labels: torch.Tensor, *, metric: str = "euclidean") -> Triplets:
+def hard_triplets(
+    embeddings: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    metric: str = "euclidean",
+    generator: torch.Generator | None = None,
+) -> Triplets:
     r"""Each anchor-positive pair with the anchor's *hardest* negative: :math:`n = \arg\min_{n} d(a, n)`.
 
     Hardest-negative mining from the first step tends to collapse the embedding
@@ -147,9 +196,11 @@ def hard_triplets(embeddings: torch.Tensor, labels: torch.Tensor, *, metric: str
     hardest negatives is to map everything to one point, where the loss is the margin.
 
     Args:
-        embeddings: :math:`(B, D)` floating point.
+        embeddings: :math:`(B, D)` floating point, finite.
         labels: :math:`(B,)` integer class labels.
         metric: the distance used to rank negatives (default ``"euclidean"``).
+        generator: checked like :func:`random_triplets`' and unused (this miner is
+            deterministic), so every miner takes the same arguments.
 
     Returns:
         ``(anchor, positive, negative)``, one triplet per anchor-positive pair.
@@ -158,13 +209,19 @@ def hard_triplets(embeddings: torch.Tensor, labels: torch.Tensor, *, metric: str
         >>> hard_triplets(torch.tensor([[0.], [1.], [3.], [5.]]), torch.tensor([0, 0, 1, 1]))
         (tensor([0, 1, 2, 3]), tensor([1, 0, 3, 2]), tensor([2, 2, 1, 1]))
     """
-    distances, positive, negative = _batch(embeddings, labels, metric)
+    distances, positive, negative = _batch(embeddings, labels, metric, generator)
     anchor, positive_index = _anchor_positive_pairs(positive, negative)
     closest_negative = distances.masked_fill(~negative, float("inf")).argmin(dim=1)
     return anchor, positive_index, closest_negative[anchor]
 
 
-def semihard_triplets(embeddings: torch.Tensor, labels: torch.Tensor, *, metric: str = "euclidean") -> Triplets:
+def semihard_triplets(
+    embeddings: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    metric: str = "euclidean",
+    generator: torch.Generator | None = None,
+) -> Triplets:
     r"""Each anchor-positive pair with FaceNet's *semi-hard* negative (Schroff et al., 2015).
 
     A negative is semi-hard for :math:`(a, p)` when it is farther from the anchor than
@@ -194,9 +251,11 @@ def semihard_triplets(embeddings: torch.Tensor, labels: torch.Tensor, *, metric:
     (no :math:`B \times B \times B` mask).
 
     Args:
-        embeddings: :math:`(B, D)` floating point.
+        embeddings: :math:`(B, D)` floating point, finite.
         labels: :math:`(B,)` integer class labels.
         metric: use the distance your loss uses (``"squared_euclidean"`` for a squared triplet loss).
+        generator: checked like :func:`random_triplets`' and unused (this miner is
+            deterministic), so every miner takes the same arguments.
 
     Returns:
         ``(anchor, positive, negative)``, one triplet per anchor-positive pair.
@@ -206,7 +265,7 @@ def semihard_triplets(embeddings: torch.Tensor, labels: torch.Tensor, *, metric:
         >>> semihard_triplets(x, torch.tensor([0, 0, 1, 1, 1]))[2][:2]  # d(a, p) = 1 for both anchors
         tensor([3, 2])
     """
-    distances, positive, negative = _batch(embeddings, labels, metric)
+    distances, positive, negative = _batch(embeddings, labels, metric, generator)
     anchor, positive_index = _anchor_positive_pairs(positive, negative)
     # Each row: the anchor's negative distances ascending, non-negatives (+inf) at the end.
     sorted_distances, order = distances.masked_fill(~negative, float("inf")).sort(dim=1, stable=True)
@@ -223,7 +282,11 @@ def semihard_triplets(embeddings: torch.Tensor, labels: torch.Tensor, *, metric:
 
 
 def batch_hard_triplets(
-    embeddings: torch.Tensor, labels: torch.Tensor, *, metric: str = "euclidean"
+    embeddings: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    metric: str = "euclidean",
+    generator: torch.Generator | None = None,
 ) -> Triplets:
     r"""One triplet per anchor: its farthest positive and its closest negative ("batch hard").
 
@@ -234,9 +297,11 @@ def batch_hard_triplets(
     Memory :math:`O(B^2)`. Anchors without a positive or a negative are skipped.
 
     Args:
-        embeddings: :math:`(B, D)` floating point.
+        embeddings: :math:`(B, D)` floating point, finite.
         labels: :math:`(B,)` integer class labels.
         metric: the distance used for ranking (default ``"euclidean"``).
+        generator: checked like :func:`random_triplets`' and unused (this miner is
+            deterministic), so every miner takes the same arguments.
 
     Returns:
         ``(anchor, positive, negative)``, at most :math:`B` triplets.
@@ -247,7 +312,7 @@ def batch_hard_triplets(
         >>> batch_hard_triplets(torch.tensor([[0.], [1.], [2.], [3.]]), torch.tensor([0, 0, 0, 1]))
         (tensor([0, 1, 2]), tensor([2, 0, 0]), tensor([3, 3, 3]))
     """
-    distances, positive, negative = _batch(embeddings, labels, metric)
+    distances, positive, negative = _batch(embeddings, labels, metric, generator)
     anchor = (positive.any(dim=1) & negative.any(dim=1)).nonzero(as_tuple=True)[0]
     farthest_positive = distances.masked_fill(~positive, -float("inf")).argmax(dim=1)
     closest_negative = distances.masked_fill(~negative, float("inf")).argmin(dim=1)

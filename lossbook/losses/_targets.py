@@ -5,40 +5,51 @@ cross-entropy (:mod:`lossbook.losses.nlp`) all take logits with a class dimensio
 class-index or probability targets, an ``ignore_index`` and optional class weights. The
 checks here give every one of them the same errors, naming the argument and what was
 expected, and :func:`weighted_mean` the same 0 (never NaN) for a batch with nothing to count.
+
+Validation stays cheap: each value check reads its verdict with one host sync, and
+:func:`fused_index_loss` lets torch's CPU kernel check the class indices it reads anyway.
 """
 
 from __future__ import annotations
 
-import torch
+import math
 
-from lossbook._validate import check_floating, check_real, check_same_dtype, check_same_shape, check_tensor
+import torch
+import torch.nn.functional as F
+
+from lossbook._validate import (
+    check_floating,
+    check_int,
+    check_probabilities,
+    check_ranges,
+    check_real,
+    check_same_dtype,
+    check_same_shape,
+    checked_before,
+    read_scalars,
+    remember_checked,
+)
 
 __all__ = [
-    "check_range",
+    "weight_range_check",
+    "remember_weights",
     "check_broadcasts_to",
     "check_weight_tensor",
+    "check_no_gradient",
     "class_layout",
     "check_class_weight",
+    "check_index_dtype",
+    "check_float_target",
     "check_index_target",
     "check_probability_target",
     "check_ignore_index",
     "check_label_smoothing",
+    "fused_index_loss",
+    "validated_call",
+    "remember_call",
     "total_target_weight",
     "weighted_mean",
 ]
-
-
-def check_range(name: str, tensor: torch.Tensor, low: float, high: float, hint: str = "") -> None:
-    """Require every value in ``[low, high]``; NaN fails too."""
-    values = tensor.detach()
-    if values.numel() == 0:
-        return
-    smallest, largest = torch.aminmax(values)
-    if not (smallest.item() >= low and largest.item() <= high):
-        raise ValueError(
-            f"{name} must hold values in [{low:g}, {high:g}]{hint}: "
-            f"got values from {smallest.item():.4g} to {largest.item():.4g}"
-        )
 
 
 def check_broadcasts_to(name: str, tensor: torch.Tensor, shape: torch.Size, input_name: str = "input") -> None:
@@ -52,11 +63,41 @@ def check_broadcasts_to(name: str, tensor: torch.Tensor, shape: torch.Size, inpu
         )
 
 
-def check_weight_tensor(name: str, weight: torch.Tensor, input: torch.Tensor) -> torch.Tensor:
+_NON_NEGATIVE = (0.0, float("inf"))
+
+
+def weight_range_check(name: str, weight: torch.Tensor) -> tuple | None:
+    """The :func:`~lossbook._validate.check_ranges` entry for a weight (finite, ``>= 0``), or
+    ``None`` when this very tensor passed it unchanged before (weights are made once, used every step)."""
+    if checked_before(weight, _NON_NEGATIVE):
+        return None
+    return (name, weight, *_NON_NEGATIVE, "")
+
+
+def remember_weights(*weights: torch.Tensor | None) -> None:
+    for weight in weights:
+        if weight is not None:
+            remember_checked(weight, _NON_NEGATIVE)
+
+
+def check_weight_tensor(name: str, weight: object, input: torch.Tensor) -> torch.Tensor:
+    """A tensor of finite non-negative weights in the dtype of ``input``."""
     check_floating(name, weight)
     check_same_dtype("input", input, name, weight)
-    check_range(name, weight, 0.0, float("inf"))
+    check = weight_range_check(name, weight)
+    if check is not None:
+        check_ranges(check)
+        remember_weights(weight)
     return weight
+
+
+def check_no_gradient(name: str, tensor: torch.Tensor | None, function: str) -> None:
+    """Refuse a weight that requires a gradient where torch's fused kernel has no derivative for it."""
+    if tensor is not None and tensor.requires_grad:
+        raise ValueError(
+            f"{name} must not require a gradient: torch's {function} has no derivative for it, "
+            f"got requires_grad=True; pass {name}.detach()"
+        )
 
 
 def class_layout(input: torch.Tensor) -> tuple[int, int]:
@@ -67,14 +108,46 @@ def class_layout(input: torch.Tensor) -> tuple[int, int]:
     return class_dim, input.shape[class_dim]
 
 
-def check_class_weight(weight: torch.Tensor | None, input: torch.Tensor, num_classes: int, name: str = "weight"):
+def check_class_weight(weight: object, input: torch.Tensor, num_classes: int, name: str = "weight"):
     if weight is None:
         return None
-    check_tensor(name, weight)
     check_weight_tensor(name, weight, input)
     if weight.shape != (num_classes,):
         raise ValueError(f"{name} must have one entry per class, shape ({num_classes},): got {tuple(weight.shape)}")
     return weight
+
+
+def _index_shape(input: torch.Tensor, class_dim: int) -> torch.Size:
+    return input.shape[:class_dim] + input.shape[class_dim + 1:]
+
+
+def check_index_dtype(input: torch.Tensor, target: torch.Tensor, class_dim: int) -> torch.Tensor:
+    """Class-index targets: an integer dtype and the shape of ``input`` without its class dimension.
+
+    Returns the targets as int64 (no copy when they already are).
+    """
+    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
+        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}; convert it with target.long()")
+    expected = _index_shape(input, class_dim)
+    if target.shape != expected:
+        raise ValueError(
+            f"target must have the shape of input without its class dimension: "
+            f"expected {tuple(expected)}, got {tuple(target.shape)}"
+        )
+    return target.long()
+
+
+def check_float_target(input: torch.Tensor, target: torch.Tensor, class_dim: int | None, accepted: str) -> None:
+    """A floating target whose shape is that of class indices is a dtype mistake, not a shape one.
+
+    ``accepted`` names what a floating target must be for this loss, e.g. "probability
+    targets with the shape of input".
+    """
+    if class_dim is not None and target.shape != input.shape and target.shape == _index_shape(input, class_dim):
+        raise TypeError(
+            f"target has the shape of class indices {tuple(target.shape)} but dtype {target.dtype}: "
+            f"class indices must be integers (target.long()); a floating target must be {accepted}"
+        )
 
 
 def check_index_target(
@@ -82,19 +155,14 @@ def check_index_target(
 ) -> tuple[torch.Tensor, bool]:
     """Class-index targets: integer, input's shape without the class dimension, values in [0, C).
 
-    Returns the targets as int64 and whether any of them equals ``ignore_index``.
+    Returns the targets as int64 and whether any of them equals ``ignore_index``. The
+    common case, every index in [0, C), costs one pass and one sync; only an
+    ``ignore_index`` between the smallest and largest index asks whether it occurs.
     """
-    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
-        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
-    expected = input.shape[:class_dim] + input.shape[class_dim + 1:]
-    if target.shape != expected:
-        raise ValueError(
-            f"target must have the shape of input without its class dimension: "
-            f"expected {tuple(expected)}, got {tuple(target.shape)}"
-        )
-    target = target.long()
-    # The common case in one pass over the N targets: every index in [0, C).
-    low, high = (bound.item() for bound in torch.aminmax(target))
+    target = check_index_dtype(input, target, class_dim)
+    if target.numel() == 0:
+        return target, False
+    low, high = read_scalars(*torch.aminmax(target))
     if low >= 0 and high < num_classes:
         ignored = ignore_index is not None and low <= ignore_index <= high and bool((target == ignore_index).any())
         return target, ignored
@@ -112,29 +180,100 @@ def check_index_target(
 
 def check_probability_target(input: torch.Tensor, target: torch.Tensor, class_dim: int) -> None:
     """Probability targets: same shape and dtype as input, each slice a distribution over classes."""
+    check_float_target(input, target, class_dim, "probability targets with the shape of input")
     check_same_shape("input", input, "target", target)
     check_same_dtype("input", input, "target", target)
-    check_range("target", target, 0.0, 1.0, " (probability targets)")
-    sums = target.detach().sum(dim=class_dim, dtype=torch.float32)
-    tolerance = max(1e-3, target.shape[class_dim] * torch.finfo(target.dtype).eps)
-    if not bool(((sums - 1).abs() <= tolerance).all()):
-        raise ValueError(
-            f"target rows must sum to 1 along the class dimension (probability targets): "
-            f"got sums from {sums.min().item():.4g} to {sums.max().item():.4g}"
-        )
+    check_probabilities("target", target, class_dim=class_dim, hint=" (probability targets)")
 
 
 def check_ignore_index(ignore_index: object) -> int:
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
-        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
-    return ignore_index
+    return check_int("ignore_index", ignore_index)
 
 
-def check_label_smoothing(label_smoothing: object) -> float:
-    epsilon = check_real("label_smoothing", label_smoothing, minimum=0.0)
-    if epsilon > 1.0:
-        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing!r}")
-    return epsilon
+def check_label_smoothing(label_smoothing: object, name: str = "label_smoothing") -> float:
+    return check_real(name, label_smoothing, minimum=0.0, maximum=1.0)
+
+
+# Shape-and-option checks that passed, by call signature (see call_signature).
+_validated_calls: dict[tuple, tuple] = {}
+
+
+def validated_call(
+    input: object, target: object, weight: object, reduction: object, ignore_index: object, option: object = None
+) -> tuple[tuple | None, tuple | None]:
+    """The call's signature, and what the shape, dtype and option checks found for it before.
+
+    Those checks read nothing but the signature (shapes, dtypes, whether there is a weight,
+    the options, each with its type so that ``True`` never passes for ``1``), so a signature
+    that passed them once passes them again and the loss skips them. The *values* of the
+    targets and weights are checked at every call. The signature is ``None`` when an
+    argument is not a tensor or an option is unhashable: the full checks then explain.
+    """
+    try:
+        key = (input.shape, input.dtype, target.shape, target.dtype, weight is None, reduction, type(reduction),
+               ignore_index, type(ignore_index), option, type(option))
+        return key, _validated_calls.get(key)
+    except (AttributeError, TypeError):
+        return None, None
+
+
+def remember_call(key: tuple | None, plan: tuple) -> None:
+    if key is not None:
+        if len(_validated_calls) > 4096:
+            _validated_calls.clear()
+        _validated_calls[key] = plan
+
+
+def fused_index_loss(
+    input: torch.Tensor,
+    target: torch.Tensor,
+    class_dim: int,
+    num_classes: int,
+    weight: torch.Tensor | None,
+    ignore_index: int,
+    reduction: str,
+    label_smoothing: float | None = None,
+) -> torch.Tensor:
+    """``F.cross_entropy`` (with ``label_smoothing``) or ``F.nll_loss`` (without) on class-index
+    targets whose dtype and shape :func:`check_index_dtype` accepted; their values are checked here.
+
+    torch's CPU kernel checks every index it reads and raises ``IndexError`` for one out
+    of range, so on the CPU the indices are not read twice: the kernel's error is replaced
+    by the message of :func:`check_index_target`. On other devices an out-of-range index
+    is a device-side assert that ends the process, so they are checked first (one sync).
+
+    ``"mean"`` divides by :math:`\\sum_n w_{y_n}` over the targets that are not ignored, as
+    torch does, except that a total weight of 0 (every target ignored, or of weight 0) gives
+    0 with a zero gradient where torch gives NaN. On the CPU that case is recognised from
+    torch's NaN, read from the scalar loss (nothing waits there).
+    """
+    if target.dtype != torch.int64:
+        target = target.long()
+    if not input.is_cpu:
+        target, any_ignored = check_index_target(input, target, class_dim, num_classes, ignore_index)
+        if reduction != "mean" or (weight is None and not any_ignored):
+            return _index_kernel(input, target, weight, ignore_index, reduction, label_smoothing)
+        total = _index_kernel(input, target, weight, ignore_index, "sum", label_smoothing)
+        return weighted_mean(total, total_target_weight(target, weight, ignore_index, input.dtype))
+    try:
+        loss = _index_kernel(input, target, weight, ignore_index, reduction, label_smoothing)
+    except IndexError:
+        check_index_target(input, target, class_dim, num_classes, ignore_index)
+        raise
+    # A NaN mean comes from NaN/inf logits (kept: it propagates) or from a total weight of 0.
+    if reduction == "mean" and math.isnan(loss.item()):
+        total_weight = total_target_weight(target, weight, ignore_index, input.dtype)
+        if not bool(total_weight > 0):
+            return weighted_mean(_index_kernel(input, target, weight, ignore_index, "sum", label_smoothing), total_weight)
+    return loss
+
+
+def _index_kernel(input, target, weight, ignore_index, reduction, label_smoothing):
+    if label_smoothing is None:
+        return F.nll_loss(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+    return F.cross_entropy(
+        input, target, weight=weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing
+    )
 
 
 def total_target_weight(

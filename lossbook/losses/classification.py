@@ -10,41 +10,59 @@ Also here: soft targets for label smoothing and *semantic* smoothing, and class-
 helpers for imbalanced data (inverse frequency, effective number, ``pos_weight``).
 
 The formulas are written out in the docstrings and, line by line, in the Classification
-chapter. Where PyTorch has the same loss (BCE, BCE with logits, cross-entropy, NLL) the
-computation is PyTorch's fused kernel, called once the inputs are validated: it makes
-one or two passes over the logits where the written-out formula makes half a dozen,
-and keeps fewer intermediate tensors for the backward pass (see ``benchmarks/``). What
-this module adds is strict validation, the double-softmax guard, and the documented
-deviations from torch, handled explicitly around the fused call (an all-ignored batch
-gives 0, not NaN). Validation stays cheap: it reads the targets, never the logits a
-second time (the guard looks at one slice of the logits in the common case).
+chapter. Where PyTorch has the same loss (BCE, cross-entropy, NLL) the computation is
+PyTorch's fused kernel, called once the inputs are validated: it makes one or two passes
+over the logits where the written-out formula makes half a dozen, and keeps fewer
+intermediate tensors for the backward pass (see ``benchmarks/``). BCE with logits is
+computed here in a stable form, because torch's kernel rounds the small loss of a
+confident, correct negative to 0. What this module adds is strict validation, the
+double-softmax guard, and the documented deviations from torch, handled explicitly around
+the fused call (an all-ignored batch gives 0, not NaN).
+
+Validation stays cheap. The shape, dtype and option checks of cross-entropy and NLL run
+once per call signature (see :func:`lossbook.losses._targets.validated_call`); torch's CPU
+kernel checks the class indices it reads anyway, so they are not read twice; a weight is
+checked once until it changes; each value check costs at most one host sync; and the
+guard reads no values when autograd shows the logits come straight from a layer.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
 
 from lossbook._validate import (
+    check_float_dtype,
     check_floating,
+    check_in_range,
+    check_int,
     check_nonempty,
     check_pair,
+    check_ranges,
+    read_scalars,
     check_real,
     check_reduction,
     check_tensor,
 )
-from lossbook.losses.guards import check_logits
+from lossbook.losses.guards import check_log_probabilities, check_logits
 from lossbook.losses._targets import (
     check_broadcasts_to,
     check_class_weight,
+    check_float_target,
     check_ignore_index,
+    check_index_dtype,
     check_index_target,
     check_label_smoothing,
+    check_no_gradient,
     check_probability_target,
-    check_range,
-    check_weight_tensor,
     class_layout,
-    total_target_weight,
+    fused_index_loss,
+    weight_range_check,
+    remember_weights,
+    validated_call,
+    remember_call,
     weighted_mean,
 )
 from lossbook.losses._reduction import reduce_loss
@@ -103,13 +121,98 @@ def bce(
     """
     check_reduction(reduction)
     check_pair(input, target)
-    check_range("input", input, 0.0, 1.0, " (bce takes probabilities; for logits use bce_with_logits)")
-    check_range("target", target, 0.0, 1.0)
+    ranges = [
+        ("input", input, 0.0, 1.0, " (bce takes probabilities; for logits use bce_with_logits)"),
+        ("target", target, 0.0, 1.0, ""),
+    ]
     if weight is not None:
-        check_tensor("weight", weight)
-        check_weight_tensor("weight", weight, input)
-        check_broadcasts_to("weight", weight, input.shape)
+        ranges.append(_check_elementwise_weight("weight", weight, input, "binary_cross_entropy"))
+    check_ranges(*(check for check in ranges if check is not None))
+    remember_weights(weight)
     return F.binary_cross_entropy(input, target, weight=weight, reduction=reduction)
+
+
+def _check_elementwise_weight(name: str, weight: object, input: torch.Tensor, kernel: str):
+    """Kind, dtype, gradient and shape of a ``weight`` or ``pos_weight``; returns its range check for :func:`check_ranges`."""
+    check_floating(name, weight)
+    if weight.dtype != input.dtype:
+        raise TypeError(f"{name} must have the same dtype as input: expected {input.dtype}, got {weight.dtype}")
+    check_no_gradient(name, weight, kernel)
+    if name == "pos_weight":
+        if weight.dim() > 1 or (weight.dim() == 1 and weight.shape[0] not in (1, input.shape[-1])):
+            raise ValueError(
+                f"pos_weight must have shape () or (C,) with C = input.shape[-1] = {input.shape[-1]}: "
+                f"got {tuple(weight.shape)}"
+            )
+    else:
+        check_broadcasts_to(name, weight, input.shape)
+    return weight_range_check(name, weight)
+
+
+class _StableBinaryCrossEntropy(torch.autograd.Function):
+    r""":math:`(1-y)\,\operatorname{softplus}(x) + p\,y\,\operatorname{softplus}(-x)`, times ``weight``, reduced.
+
+    torch's kernel computes :math:`(1-y)\,x - (1 + (p-1)y)\log\sigma(x)`, whose two terms
+    cancel for a confident correct negative (:math:`y = 0`, :math:`x = -17`: :math:`-17 + 17.00000004`
+    rounds to 0 in float32, where the loss is 4.14e-8). Here both softplus terms share
+    their tail :math:`t = \log(1 + e^{-|x|}) = -\log\sigma(|x|)`:
+    :math:`\ell = w\,t + (1-y)\max(x, 0) + p\,y\max(-x, 0)` with :math:`w = 1 + (p-1)y`,
+    computed as :math:`\bigl(w\max(x, 0) - p\,y\,x\bigr) + w\,t`: the bracket is exact at
+    :math:`y \in \{0, 1\}` and never negative, and the tail is added last.
+    The backward pass is the closed form :math:`w\,\sigma(x) - p\,y` (and, for a target
+    that needs a gradient, :math:`p\operatorname{softplus}(-x) - \operatorname{softplus}(x)`).
+    One transcendental function each way and one autograd node, reduction included, as in
+    torch's kernel.
+    """
+
+    @staticmethod
+    def forward(ctx, input, target, pos_weight, weight, reduction):
+        tail = F.logsigmoid(input.abs())  # -log(1 + e^{-|x|}), never rounds to log 0
+        loss = input.clamp_min(0)
+        if pos_weight is None:
+            # max(x, 0) - y x is (1 - y) x for x >= 0 and y |x| below: no cancellation.
+            loss.addcmul_(target, input, value=-1).sub_(tail)
+        else:
+            log_weight = (pos_weight - 1).mul(target).add_(1)
+            # w max(x, 0) - p y x is exact at y in {0, 1} (w = p when y = 1); the tail is added last.
+            loss.mul_(log_weight).addcmul_(pos_weight * target, input, value=-1).addcmul_(log_weight, tail, value=-1)
+        if weight is not None:
+            loss = loss.mul_(weight) if loss.shape == torch.broadcast_shapes(loss.shape, weight.shape) else loss * weight
+        # Only the arguments are kept for the backward pass (as torch's kernel does): less memory held.
+        ctx.save_for_backward(input, target, pos_weight, weight)
+        ctx.reduction = reduction
+        if reduction == "mean":
+            return loss.mean()
+        return loss.sum() if reduction == "sum" else loss
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, target, pos_weight, weight = ctx.saved_tensors
+        if ctx.reduction == "mean":
+            grad_output = grad_output / input.numel()
+        scale = grad_output if weight is None else grad_output * weight
+        # In place where no graph of the gradient is wanted; out of place for a double backward.
+        in_place = not torch.is_grad_enabled()
+        grad_input = torch.sigmoid(input)
+        if pos_weight is None:
+            grad_input = grad_input.sub_(target) if in_place else grad_input - target
+        elif in_place:
+            grad_input.mul_((pos_weight - 1).mul(target).add_(1)).addcmul_(pos_weight, target, value=-1)
+        else:
+            grad_input = grad_input * ((pos_weight - 1) * target + 1) - pos_weight * target
+        # scale broadcasts to the shape of input (weight was checked to), so in place is always possible.
+        grad_input = grad_input.mul_(scale) if in_place else grad_input * scale
+        grad_target = None
+        if ctx.needs_input_grad[1]:
+            if pos_weight is None:
+                grad_target = -input * scale  # d/dy [softplus(x) - y x]
+            else:
+                grad_target = (pos_weight * F.softplus(-input) - F.softplus(input)) * scale
+        return grad_input, grad_target, None, None, None
+
+
+def _binary_cross_entropy_terms(input, target, pos_weight=None, weight=None, reduction="none"):
+    return _StableBinaryCrossEntropy.apply(input, target, pos_weight, weight, reduction)
 
 
 def bce_with_logits(
@@ -126,8 +229,10 @@ def bce_with_logits(
 
         \ell_i = -w_i\left[\,p_w\, y_i \log\sigma(x_i) + (1 - y_i)\log\sigma(-x_i)\right]
 
-    computed with :math:`\log\sigma(x) = -\operatorname{softplus}(-x)`, which never
-    rounds to :math:`\log 0`. Its gradient is :math:`w\,[(1-y) + p_w y]\,\sigma(x) - w\,p_w y`
+    computed as :math:`(1-y_i)\operatorname{softplus}(x_i) + p_w y_i \operatorname{softplus}(-x_i)`
+    with every term non-negative, so a confident correct prediction keeps its small loss
+    (:math:`y = 0`, :math:`x = -17`: 4.14e-8 in float32, where torch's kernel rounds to 0)
+    and no :math:`\log 0` ever appears. Its gradient is :math:`w\,[(1-y) + p_w y]\,\sigma(x) - w\,p_w y`
     (plain :math:`\sigma(x) - y` without weights): large whenever the prediction is
     confidently wrong, however large :math:`|x|` is.
 
@@ -146,8 +251,10 @@ def bce_with_logits(
     Shape:
         ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
 
-    Computed by :func:`torch.nn.functional.binary_cross_entropy_with_logits` once the
-    inputs are validated. Warns (see :mod:`lossbook.losses.guards`) when ``input`` looks like
+    Equal to :func:`torch.nn.functional.binary_cross_entropy_with_logits` up to rounding,
+    and more precise where the loss is far below :math:`|x|` (see above); as cheap, with one
+    transcendental function forward and one backward. ``weight`` and ``pos_weight`` receive
+    no gradient (as in torch). Warns (see :mod:`lossbook.losses.guards`) when ``input`` looks like
     sigmoid outputs.
 
     Example:
@@ -156,22 +263,21 @@ def bce_with_logits(
     """
     check_reduction(reduction)
     check_pair(input, target)
-    check_range("target", target, 0.0, 1.0)
-    check_logits(input, loss="bce_with_logits", class_dim=None)
+    ranges = [("target", target, 0.0, 1.0, "")]
     if pos_weight is not None:
-        check_tensor("pos_weight", pos_weight)
-        check_weight_tensor("pos_weight", pos_weight, input)
-        if pos_weight.dim() > 1 or (pos_weight.dim() == 1 and pos_weight.shape[0] not in (1, input.shape[-1])):
-            raise ValueError(
-                f"pos_weight must have shape () or (C,) with C = input.shape[-1] = {input.shape[-1]}: "
-                f"got {tuple(pos_weight.shape)}"
-            )
+        ranges.append(_check_elementwise_weight("pos_weight", pos_weight, input, "binary_cross_entropy_with_logits"))
     if weight is not None:
-        check_tensor("weight", weight)
-        check_weight_tensor("weight", weight, input)
-        check_broadcasts_to("weight", weight, input.shape)
-    # torch writes log sigma(x) as -softplus(-x): finite for any finite x (log(sigmoid(x)) is -inf below about -88).
-    return F.binary_cross_entropy_with_logits(input, target, weight=weight, pos_weight=pos_weight, reduction=reduction)
+        ranges.append(_check_elementwise_weight("weight", weight, input, "binary_cross_entropy_with_logits"))
+    check_ranges(*(check for check in ranges if check is not None))
+    remember_weights(weight, pos_weight)
+    check_logits(input, loss="bce_with_logits", advice=_BCE_WITH_LOGITS_ADVICE, class_dim=None)
+    return _binary_cross_entropy_terms(input, target, pos_weight, weight, reduction)
+
+
+_BCE_WITH_LOGITS_ADVICE = (
+    "bce_with_logits applies the sigmoid itself, so a sigmoid before it is applied twice. "
+    "Pass the raw logits (remove the sigmoid), or use bce() if you really hold probabilities."
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -232,18 +338,25 @@ def cross_entropy(
         >>> cross_entropy(logits, torch.tensor([0, 1]), reduction="none")
         tensor([0.1698, 0.5514])
     """
-    check_reduction(reduction)
-    check_floating("input", input)
-    check_tensor("target", target)
-    check_nonempty("input", input)
-    ignore_index = check_ignore_index(ignore_index)
-    epsilon = check_label_smoothing(label_smoothing)
-    class_dim, num_classes = class_layout(input)
-    weight = check_class_weight(weight, input, num_classes)
-    check_logits(input, loss="cross_entropy", class_dim=class_dim)
+    signature, plan = validated_call(input, target, weight, reduction, ignore_index, label_smoothing)
+    if plan is not None:
+        class_dim, num_classes, epsilon = plan
+        if weight is not None:
+            check_class_weight(weight, input, num_classes)
+    else:
+        check_reduction(reduction)
+        check_floating("input", input)
+        check_tensor("target", target)
+        check_nonempty("input", input)
+        ignore_index = check_ignore_index(ignore_index)
+        epsilon = check_label_smoothing(label_smoothing)
+        class_dim, num_classes = class_layout(input)
+        weight = check_class_weight(weight, input, num_classes)
+    check_logits(input, loss="cross_entropy", advice=_CROSS_ENTROPY_ADVICE, class_dim=class_dim)
     # torch's kernel takes log_softmax, which subtracts the row max first: exp never overflows, log never sees 0.
 
     if target.is_floating_point():
+        check_float_target(input, target, class_dim, "probability targets with the shape of input")
         if ignore_index != -100:
             raise ValueError(
                 f"ignore_index is not supported with probability targets, got ignore_index={ignore_index}; "
@@ -253,14 +366,20 @@ def cross_entropy(
         # "mean" divides by the number of rows (every slice along the class dimension), never 0.
         return F.cross_entropy(input, target, weight=weight, reduction=reduction, label_smoothing=epsilon)
 
-    target, any_ignored = check_index_target(input, target, class_dim, num_classes, ignore_index)
-    options = dict(weight=weight, ignore_index=ignore_index, label_smoothing=epsilon)
-    if reduction != "mean" or (weight is None and not any_ignored):
-        # torch's "mean" divides by the number of targets here, which is at least 1.
-        return F.cross_entropy(input, target, reduction=reduction, **options)
-    # torch's "mean" divides by sum_n w_{y_n} over the kept targets, which can be 0: divide here instead.
-    total = F.cross_entropy(input, target, reduction="sum", **options)
-    return weighted_mean(total, total_target_weight(target, weight, ignore_index, input.dtype))
+    if plan is None:
+        check_index_dtype(input, target, class_dim)
+        remember_call(signature, (class_dim, num_classes, epsilon))
+    if weight is not None:
+        check_no_gradient("weight", weight, "cross_entropy with class-index targets")
+    return fused_index_loss(input, target, class_dim, num_classes, weight, ignore_index, reduction, epsilon)
+
+
+_CROSS_ENTROPY_ADVICE = (
+    "cross_entropy applies log_softmax itself, so a softmax before it is applied twice "
+    "(the double-softmax bug): accuracy may look fine while the loss, its gradients and the "
+    "model's confidence are wrong. Pass the raw logits (remove the softmax); keep softmax for "
+    "reporting probabilities only."
+)
 
 
 def nll(
@@ -293,29 +412,40 @@ def nll(
     Computed by :func:`torch.nn.functional.nll_loss` once the inputs are validated,
     except that a batch whose targets are all ``ignore_index`` (or all of weight 0)
     gives 0 with a zero gradient (torch: NaN). Warns (see :mod:`lossbook.losses.guards`) when
-    ``input`` looks like probabilities.
+    ``input`` looks like probabilities, or is not log-probabilities at all (raw logits: the
+    logsumexp of the first row along the class dimension is not 0).
 
     Example:
         >>> log_probs = torch.log(torch.tensor([[0.7, 0.2, 0.1]]))
         >>> nll(log_probs, torch.tensor([0]))
         tensor(0.3567)
     """
-    check_reduction(reduction)
-    check_floating("input", input)
-    check_tensor("target", target)
-    check_nonempty("input", input)
-    ignore_index = check_ignore_index(ignore_index)
-    class_dim, num_classes = class_layout(input)
-    weight = check_class_weight(weight, input, num_classes)
-    check_logits(input, loss="nll", class_dim=class_dim)
-    target, any_ignored = check_index_target(input, target, class_dim, num_classes, ignore_index)
+    signature, plan = validated_call(input, target, weight, reduction, ignore_index)
+    if plan is not None:
+        class_dim, num_classes = plan
+        if weight is not None:
+            check_class_weight(weight, input, num_classes)
+    else:
+        check_reduction(reduction)
+        check_floating("input", input)
+        check_tensor("target", target)
+        check_nonempty("input", input)
+        ignore_index = check_ignore_index(ignore_index)
+        class_dim, num_classes = class_layout(input)
+        weight = check_class_weight(weight, input, num_classes)
+        check_index_dtype(input, target, class_dim)
+        remember_call(signature, (class_dim, num_classes))
+    if weight is not None:
+        check_no_gradient("weight", weight, "nll_loss")
+    check_log_probabilities(input, loss="nll", advice=_NLL_ADVICE, class_dim=class_dim)
     # torch never reads an ignored row, so -inf log-probabilities there cost nothing.
-    if reduction != "mean" or (weight is None and not any_ignored):
-        # torch's "mean" divides by the number of targets here, which is at least 1.
-        return F.nll_loss(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
-    # torch's "mean" divides by sum_n w_{y_n} over the kept targets, which can be 0: divide here instead.
-    total = F.nll_loss(input, target, weight=weight, ignore_index=ignore_index, reduction="sum")
-    return weighted_mean(total, total_target_weight(target, weight, ignore_index, input.dtype))
+    return fused_index_loss(input, target, class_dim, num_classes, weight, ignore_index, reduction)
+
+
+_NLL_ADVICE = (
+    "nll expects log-probabilities: use torch.log_softmax(logits, dim=1), not torch.softmax and "
+    "not the raw logits, or call cross_entropy on the logits."
+)
 
 
 def focal_loss(
@@ -376,15 +506,16 @@ def focal_loss(
     tiny = torch.finfo(input.dtype).tiny
 
     if target.is_floating_point():
+        if input.dim() >= 1:
+            check_float_target(input, target, class_layout(input)[0], "binary labels with the shape of input")
         check_pair(input, target)
-        check_range("target", target, 0.0, 1.0)
+        check_in_range("target", target, 0.0, 1.0)
         if alpha is not None:
-            alpha = check_real("alpha", alpha, minimum=0.0)
-            if alpha > 1.0:
-                raise ValueError(f"alpha must be in [0, 1] for binary focal loss, got {alpha!r}")
-        check_logits(input, loss="focal_loss", class_dim=None)
-        # -[y log p + (1-y) log(1-p)], the cross-entropy term, from torch's stable fused kernel.
-        cross_entropy_terms = F.binary_cross_entropy_with_logits(input, target, reduction="none")
+            alpha = check_real("alpha", alpha, minimum=0.0, maximum=1.0)
+        check_logits(input, loss="focal_loss", advice=_FOCAL_ADVICE, class_dim=None)
+        # -[y log p + (1-y) log(1-p)] with every term non-negative: a confident correct
+        # prediction keeps its small cross-entropy (torch's kernel rounds it to 0 below x = -17).
+        cross_entropy_terms = _binary_cross_entropy_terms(input, target)
         # 1 - p_t = y sigma(-x) + (1-y) sigma(x). lerp is exact at y = 0 and y = 1, and sigma(-x)
         # is not computed as 1 - sigma(x), so 1 - p_t keeps its digits even where p_t rounds to 1.
         one_minus_p_t = torch.lerp(torch.sigmoid(input), torch.sigmoid(-input), target)
@@ -404,7 +535,7 @@ def focal_loss(
             f"got {type(alpha).__name__}"
         )
     alpha = check_class_weight(alpha, input, num_classes, name="alpha")
-    check_logits(input, loss="focal_loss", class_dim=class_dim)
+    check_logits(input, loss="focal_loss", advice=_FOCAL_ADVICE, class_dim=class_dim)
     target, _ = check_index_target(input, target, class_dim, num_classes, ignore_index)
     valid = target != ignore_index
     safe_target = torch.where(valid, target, torch.zeros_like(target))
@@ -421,6 +552,12 @@ def focal_loss(
     return reduce_loss(loss, reduction)
 
 
+_FOCAL_ADVICE = (
+    "focal_loss applies the sigmoid (binary targets) or softmax (class indices) itself, so one "
+    "before it is applied twice. Pass the raw logits."
+)
+
+
 # ---------------------------------------------------------------------------------------
 # soft targets
 # ---------------------------------------------------------------------------------------
@@ -434,16 +571,14 @@ def _one_hot(target: torch.Tensor, num_classes: int, dtype: torch.dtype) -> torc
 
 def _check_classes(target: object, num_classes: object) -> tuple[torch.Tensor, int]:
     check_tensor("target", target)
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
+    num_classes = check_int("num_classes", num_classes, minimum=1)
     if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
-        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
+        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}; convert it with target.long()")
     target = target.long()
-    if target.numel() and not bool(((target >= 0) & (target < num_classes)).all()):
-        raise ValueError(
-            f"target must hold class indices in [0, {num_classes - 1}]: "
-            f"got values from {target.min().item()} to {target.max().item()}"
-        )
+    if target.numel():
+        low, high = read_scalars(*torch.aminmax(target))
+        if low < 0 or high >= num_classes:
+            raise ValueError(f"target must hold class indices in [0, {num_classes - 1}]: got values from {low} to {high}")
     return target, num_classes
 
 
@@ -470,7 +605,8 @@ def label_smoothing_targets(
         tensor([[0.8000, 0.1000, 0.1000]])
     """
     target, num_classes = _check_classes(target, num_classes)
-    epsilon = check_label_smoothing(epsilon)
+    epsilon = check_label_smoothing(epsilon, "epsilon")
+    dtype = check_float_dtype("dtype", dtype)
     return (1 - epsilon) * _one_hot(target, num_classes, dtype) + epsilon / num_classes
 
 
@@ -481,7 +617,7 @@ def semantic_smoothing_targets(target: torch.Tensor, similarity: torch.Tensor, e
 
     Label smoothing spreads :math:`\varepsilon` evenly; *semantic smoothing* spreads it
     in proportion to a class-similarity row :math:`S_{y,\cdot}`, so a cat image teaches
-    "a bit tiger" rather than "a bit truck" (seed 000). With :math:`S` all ones this is
+    "a bit tiger" rather than "a bit truck" (the article *다양한 Loss에 대해 알아보자*). With :math:`S` all ones this is
     exactly label smoothing; with :math:`S = I` it is the one-hot target.
 
     Args:
@@ -502,13 +638,21 @@ def semantic_smoothing_targets(target: torch.Tensor, similarity: torch.Tensor, e
     check_floating("similarity", similarity)
     if similarity.dim() != 2 or similarity.shape[0] != similarity.shape[1]:
         raise ValueError(f"similarity must be a square (C, C) matrix, got shape {tuple(similarity.shape)}")
-    check_range("similarity", similarity, 0.0, float("inf"))
+    # An infinite entry would give its row inf/inf = NaN targets: refused with the negative ones.
+    check_in_range("similarity", similarity, 0.0, float("inf"))
     row_sums = similarity.sum(dim=1)
-    if not bool((row_sums > 0).all()):
+    smallest, largest = read_scalars(*torch.aminmax(row_sums))
+    if not smallest > 0:
         empty = torch.nonzero(row_sums <= 0).flatten().tolist()
         raise ValueError(f"similarity rows must have a positive sum: rows {empty} sum to 0")
+    if not math.isfinite(largest):
+        overflowing = torch.nonzero(~torch.isfinite(row_sums)).flatten().tolist()
+        raise ValueError(
+            f"similarity rows must have a finite sum in {similarity.dtype}: rows {overflowing} overflow; "
+            "rescale similarity (only the ratios within a row matter)"
+        )
     target, num_classes = _check_classes(target, similarity.shape[0])
-    epsilon = check_label_smoothing(epsilon)
+    epsilon = check_label_smoothing(epsilon, "epsilon")
     neighbours = (similarity / row_sums[:, None])[target]
     if target.dim() >= 1:
         neighbours = neighbours.movedim(-1, 1)
@@ -552,6 +696,7 @@ def inverse_frequency_weights(
         >>> inverse_frequency_weights(torch.tensor([0, 0, 0, 1]), 2)
         tensor([0.6667, 2.0000])
     """
+    dtype = check_float_dtype("dtype", dtype)
     counts = _counts_without_gaps(target, num_classes).to(dtype)
     return counts.sum() / (num_classes * counts)
 
@@ -571,9 +716,8 @@ def effective_number_weights(
         tensor([0.2807, 1.7193])
     """
     counts = _counts_without_gaps(target, num_classes).to(torch.float64)
-    beta = check_real("beta", beta, minimum=0.0)
-    if beta >= 1.0:
-        raise ValueError(f"beta must be in [0, 1), got {beta!r}")
+    beta = check_real("beta", beta, minimum=0.0, maximum=1.0, inclusive=(True, False))
+    dtype = check_float_dtype("dtype", dtype)
     effective_number = (1.0 - beta**counts) / (1.0 - beta)
     weights = 1.0 / effective_number
     return (weights * num_classes / weights.sum()).to(dtype)
@@ -591,9 +735,9 @@ def pos_weight_from_targets(target: torch.Tensor) -> torch.Tensor:
     """
     check_floating("target", target)
     check_nonempty("target", target)
-    if target.dim() > 2:
+    if target.dim() not in (1, 2):
         raise ValueError(f"target must have shape (N,) or (N, C), got {tuple(target.shape)}")
-    check_range("target", target, 0.0, 1.0)
+    check_in_range("target", target, 0.0, 1.0)
     positives = target.sum(dim=0)
     if not bool((positives > 0).all()):
         raise ValueError("target has a column without positive labels; its pos_weight would be infinite")

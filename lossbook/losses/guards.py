@@ -3,25 +3,45 @@ r"""A guard against the double-softmax bug: probabilities passed where logits be
 ``cross_entropy`` applies ``log_softmax`` itself and ``bce_with_logits`` applies the
 sigmoid itself. Feed them a softmax or sigmoid *output* and the code still runs, the
 accuracy often looks fine, and the model is quietly trained with a squashed loss
-(the bug of seed 004). ``nll`` expects *log*-probabilities; feeding it probabilities
-is the same mistake one step later.
+(the bug of the article *[PyTorch] Softmax + CrossEntropyLoss*). ``nll`` expects
+*log*-probabilities; feeding it probabilities, or raw logits, is the same mistake one
+step later or one step short.
 
-One rule decides, in :func:`looks_like_probabilities`:
+Two pieces of evidence decide, in :func:`looks_like_probabilities`:
 
-* **distributions** (``cross_entropy``, ``nll``, multiclass ``focal_loss``): every
-  value lies in :math:`[0, 1]` *and* every slice along the class dimension sums to 1.
-  Logits almost never do both: a row of real-valued scores that happens to be
-  non-negative, at most 1 and to sum to 1 within the tolerance is a measure-zero
-  coincidence, not a training state.
-* **independent probabilities** (``bce_with_logits``, binary ``focal_loss``): every
-  value lies in :math:`[0, 1]` *and* autograd records that the tensor was made by a
-  sigmoid (its ``grad_fn`` is ``SigmoidBackward``). Values alone cannot decide here:
-  an untrained binary model can output logits that all lie in :math:`[0, 1]`. Without
-  autograd history (under ``torch.no_grad``) this rule therefore stays silent.
+* **autograd's record.** Looking back through the operations that only reshape, cast,
+  index or copy a tensor (``.view``, ``.squeeze``, ``[...]``, ``.float()``, ``.clone()``,
+  ...), the guard finds the operation that computed the values. A matrix product,
+  convolution or embedding (a layer's scores) cannot be probabilities: the guard stays
+  silent and reads no values. A sigmoid or softmax can.
+* **the values.** *Distributions* (``cross_entropy``, ``nll``, multiclass ``focal_loss``,
+  the dice losses with class indices): every value lies in :math:`[0, 1]` *and* every slice
+  along the class dimension sums to 1 within :func:`~lossbook._validate.probability_sum_tolerance`
+  (about ``2 eps`` of the dtype, whatever the number of classes). Logits almost never do
+  both. *Independent probabilities* (``bce_with_logits``, binary ``focal_loss`` and dice):
+  every value lies in :math:`[0, 1]` and either autograd shows a sigmoid (or softmax) made
+  the tensor, or the tensor has no autograd history, is not a trainable leaf and holds at
+  least 8 values (a ``.detach()``-ed or ``no_grad`` sigmoid output leaves no trace, so the
+  values decide; centred logits all fall in [0, 1] with probability about :math:`2^{-N}`).
+  Values alone would call the logits of an untrained binary layer (all in [0, 1] at
+  initialisation) probabilities, which is why a layer's scores or a trainable leaf are
+  never flagged; the rare false alarm left is an untrained model's logits evaluated under
+  ``torch.no_grad``, all in :math:`[0, 1]`.
 
-What happens when the rule fires depends on the mode: ``"warn"`` (default) issues a
-:class:`ProbabilitiesNotLogitsWarning`, ``"raise"`` raises
-:class:`ProbabilitiesNotLogitsError` (a ``ValueError``), ``"off"`` skips the check.
+Cost: with autograd's record of a layer, nothing is read; otherwise one O(C) reduction over
+the first slice along the class dimension settles ordinary logits, and only a tensor that
+passes it is read in full. A tensor without history (data, a trainable leaf) that passed is
+remembered with its version counter and not read again until it changes in place.
+
+:func:`check_log_probabilities` adds the rule for ``nll``: a ``log_softmax`` output passes
+at once; otherwise the first slice along the class dimension must have a logsumexp of 0
+(within a dtype-aware tolerance), which raw logits almost never have.
+
+What happens when a rule fires depends on the mode: ``"warn"`` (default) issues a
+:class:`ProbabilitiesNotLogitsWarning` (or :class:`NotLogProbabilitiesWarning`), ``"raise"``
+raises :class:`ProbabilitiesNotLogitsError` (or :class:`NotLogProbabilitiesError`, both
+``ValueError``), ``"off"`` skips the check. The loss that calls the guard passes its own
+advice, the sentence that says how to fix the call.
 
 Example:
     >>> import torch
@@ -38,17 +58,25 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
+import sys
 import warnings
 from collections.abc import Iterator
 
 import torch
 
+from lossbook._validate import check_choice, checked_before, probability_sum_tolerance, read_scalars, remember_checked
+
 __all__ = [
     "MODES",
     "ProbabilitiesNotLogitsWarning",
     "ProbabilitiesNotLogitsError",
+    "NotLogProbabilitiesWarning",
+    "NotLogProbabilitiesError",
     "looks_like_probabilities",
+    "looks_like_log_probabilities",
     "check_logits",
+    "check_log_probabilities",
     "get_guard_mode",
     "set_guard_mode",
     "guard_mode",
@@ -67,10 +95,12 @@ class ProbabilitiesNotLogitsError(ValueError):
     """Raised instead of :class:`ProbabilitiesNotLogitsWarning` in ``"raise"`` mode."""
 
 
-def _check_mode(mode: object) -> str:
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    return mode  # type: ignore[return-value]
+class NotLogProbabilitiesWarning(UserWarning):
+    """A loss that expects log-probabilities (``nll``) received something else, usually raw logits."""
+
+
+class NotLogProbabilitiesError(ValueError):
+    """Raised instead of :class:`NotLogProbabilitiesWarning` in ``"raise"`` mode."""
 
 
 def get_guard_mode() -> str:
@@ -81,28 +111,147 @@ def get_guard_mode() -> str:
 def set_guard_mode(mode: str) -> str:
     """Set the mode for the rest of the session (or context); return the previous one."""
     previous = _mode.get()
-    _mode.set(_check_mode(mode))
+    _mode.set(check_choice("mode", mode, MODES))
     return previous
 
 
 @contextlib.contextmanager
 def guard_mode(mode: str) -> Iterator[None]:
     """Use ``mode`` inside a ``with`` block only, e.g. ``with guard_mode("raise"): ...``."""
-    token = _mode.set(_check_mode(mode))
+    token = _mode.set(check_choice("mode", mode, MODES))
     try:
         yield
     finally:
         _mode.reset(token)
 
 
-def _sum_tolerance(dtype: torch.dtype, num_classes: int) -> float:
-    # Rounding each of C probabilities moves their sum by up to about C * eps (bfloat16: eps = 2^-7).
-    return max(1e-3, num_classes * torch.finfo(dtype).eps)
+# ---------------------------------------------------------------------------------------
+# autograd's record
+# ---------------------------------------------------------------------------------------
+
+# Autograd nodes (by name, without "Backward0") that only reshape, cast, index, copy or
+# join values: whatever made their first input made the values they pass on.
+_PASS_THROUGH = frozenset(
+    {
+        "View", "ReshapeAlias", "UnsafeView", "Squeeze", "Unsqueeze", "Select", "Slice",
+        "Index", "IndexSelect", "MaskedSelect", "Gather", "Take", "ToCopy", "Clone",
+        "Expand", "Permute", "T", "Transpose", "Unbind", "Split", "SplitWithSizes",
+        "AsStrided", "Alias", "Cat", "Stack", "Flip", "Roll", "Repeat", "Unfold", "Diagonal",
+    }
+)
+# Where the values were computed, and what that makes them.
+_MADE_BY = {
+    "Sigmoid": "sigmoid",
+    "Hardsigmoid": "sigmoid",
+    "Softmax": "softmax",
+    "LogSoftmax": "log_softmax",
+    # A layer's raw scores: a matrix product, convolution or embedding lookup squashes nothing.
+    **dict.fromkeys(
+        ["Addmm", "Mm", "Bmm", "Baddbmm", "Addbmm", "Mv", "Addmv", "Linear", "MkldnnLinear",
+         "Convolution", "MkldnnConvolution", "CudnnConvolution", "Embedding", "EmbeddingBag"],
+        "scores",
+    ),
+}
+_kind_of_node_type: dict[type, str] = {}
 
 
-def _made_by_sigmoid(tensor: torch.Tensor) -> bool:
-    grad_fn = tensor.grad_fn
-    return grad_fn is not None and type(grad_fn).__name__.startswith("SigmoidBackward")
+def _node_kind(node: object) -> str:
+    node_type = type(node)
+    kind = _kind_of_node_type.get(node_type)
+    if kind is None:
+        name = node_type.__name__
+        if name == "AccumulateGrad":
+            kind = "trainable leaf"
+        else:
+            stem = name.split("Backward")[0]
+            kind = "pass" if stem in _PASS_THROUGH else _MADE_BY.get(stem, "other")
+        _kind_of_node_type[node_type] = kind
+    return kind
+
+
+def _made_by(tensor: torch.Tensor) -> str:
+    """What autograd records made ``tensor``, looking through reshapes, casts, indexing and copies.
+
+    One of ``"sigmoid"``, ``"softmax"``, ``"log_softmax"``, ``"scores"`` (a layer),
+    ``"trainable leaf"``, ``"other"`` (another operation) or ``"no history"``.
+    """
+    node = tensor.grad_fn
+    if node is None:
+        return "trainable leaf" if tensor.requires_grad else "no history"
+    for _ in range(64):
+        kind = _node_kind(node)
+        if kind != "pass":
+            return kind
+        inputs = node.next_functions
+        if not inputs or inputs[0][0] is None:
+            return "other"
+        node = inputs[0][0]
+    return "other"
+
+
+# ---------------------------------------------------------------------------------------
+# the values
+# ---------------------------------------------------------------------------------------
+
+
+def _first_slice(values: torch.Tensor, class_dim: int | None) -> torch.Tensor:
+    """The first slice along the class dimension (the first element without one)."""
+    if class_dim is None:
+        return values.reshape(-1)[:1]
+    if values.dim() == 1:
+        return values
+    index = [0] * values.dim()
+    index[class_dim] = slice(None)
+    return values[tuple(index)]
+
+
+def _distribution_evidence(values: torch.Tensor, class_dim: int) -> str | None:
+    num_classes = values.shape[class_dim] if values.dim() else 1
+    if num_classes < 2:
+        return None
+    # The rule needs *every* slice to be a distribution, so a first slice with a value
+    # outside [0, 1] settles it: one O(C) reduction, where ordinary logits (a negative score
+    # in nearly every row) stop. Only a first slice that passes goes on to the full check,
+    # so the shortcut changes no decision.
+    if values.dim() > 1:
+        low, high = read_scalars(*torch.aminmax(_first_slice(values, class_dim)))
+        if not (low >= 0.0 and high <= 1.0):
+            return None
+    low, high = torch.aminmax(values)
+    gap = (values.sum(dim=class_dim, dtype=torch.float32) - 1.0).abs().max()
+    low, high, gap = read_scalars(low, high, gap)
+    if low >= 0.0 and high <= 1.0 and gap <= probability_sum_tolerance(values.dtype, num_classes):
+        return "every value is in [0, 1] and every row sums to 1 along the class dimension"
+    return None
+
+
+def _in_unit_interval(values: torch.Tensor) -> bool:
+    low, high = read_scalars(*torch.aminmax(values))
+    return low >= 0.0 and high <= 1.0
+
+
+def _probability_evidence(input: torch.Tensor, class_dim: int | None, made_by: str) -> str | None:
+    """What makes ``input`` look like probabilities, in words, or ``None``."""
+    if not input.is_floating_point() or input.numel() == 0 or made_by == "scores":
+        return None
+    values = input.detach()
+    if class_dim is not None:
+        return _distribution_evidence(values, class_dim)
+    if made_by in ("sigmoid", "softmax"):
+        if _in_unit_interval(values):
+            return f"every value is in [0, 1] and autograd shows a {made_by} made it"
+        return None
+    if made_by == "no history" and values.numel() >= _MIN_VALUES_WITHOUT_HISTORY and _in_unit_interval(values):
+        return (
+            "every value is in [0, 1] and it has no autograd history, as a detached or no_grad "
+            "sigmoid output has"
+        )
+    return None
+
+
+# Without autograd's record only the values speak, and centred logits all land in [0, 1]
+# with probability about 2^-N: a few hand-typed numbers are no evidence, 8 or more are.
+_MIN_VALUES_WITHOUT_HISTORY = 8
 
 
 def looks_like_probabilities(input: torch.Tensor, *, class_dim: int | None) -> bool:
@@ -114,91 +263,128 @@ def looks_like_probabilities(input: torch.Tensor, *, class_dim: int | None) -> b
             for independent probabilities (sigmoid outputs).
 
     Returns:
-        ``True`` when every value is in :math:`[0, 1]` and, with ``class_dim``, every
-        slice along it sums to 1 (within a dtype-aware tolerance, at least 2 classes);
-        without ``class_dim``, when autograd records that a sigmoid made ``input``.
+        ``False`` when autograd shows a layer's scores (matrix product, convolution,
+        embedding) made ``input``. Otherwise, with ``class_dim``: every value is in
+        :math:`[0, 1]` and every slice along it sums to 1 (at least 2 classes). Without:
+        every value is in :math:`[0, 1]` and a sigmoid or softmax made ``input`` (seen
+        through reshapes, casts, indexing and copies), or ``input`` has no autograd
+        history and is not a trainable leaf.
+    """
+    return _probability_evidence(input, class_dim, _made_by(input)) is not None
+
+
+def _log_probability_tolerance(dtype: torch.dtype, num_classes: int) -> float:
+    # Rounding each log-probability z_c moves it by at most eps/2 * |z_c|, so the logsumexp of
+    # the row moves by at most eps/2 * sum_c p_c |z_c| (the entropy, <= log C); twice that, floor 1e-3.
+    return max(1e-3, torch.finfo(dtype).eps * max(1.0, math.log(num_classes)))
+
+
+def _first_slice_logsumexp(input: torch.Tensor, class_dim: int) -> float:
+    return torch.logsumexp(_first_slice(input.detach(), class_dim).float(), dim=0).item()
+
+
+def looks_like_log_probabilities(input: torch.Tensor, *, class_dim: int) -> bool:
+    """Does ``input`` look like log-probabilities (a ``log_softmax`` output along ``class_dim``)?
+
+    ``True`` when autograd shows a ``log_softmax`` made it; otherwise when the logsumexp of
+    the first slice along ``class_dim`` is 0 within a dtype-aware tolerance (a row of
+    log-probabilities exponentiates to a distribution). One slice decides, in O(C): raw
+    logits almost never have a logsumexp of 0. A first slice without a finite logsumexp
+    (all ``-inf``, or NaN) is given the benefit of the doubt.
     """
     if not input.is_floating_point() or input.numel() == 0:
-        return False
-    if class_dim is None and not _made_by_sigmoid(input):
-        return False
-    values = input.detach()
-    if class_dim is not None and values.dim() > 1:
-        # The rule needs *every* slice along the class dimension to be a distribution, so
-        # one slice that is not (any value outside [0, 1]) settles it for the whole tensor.
-        # Testing the first slice costs O(C) instead of a pass over all the logits, and
-        # ordinary logits (some negative score in nearly every row) end the check here.
-        # Only a first slice that looks like probabilities goes on to the full check below,
-        # so the rule fires on exactly the same inputs as the full check alone.
-        first = [0] * values.dim()
-        first[class_dim] = slice(None)
-        first_slice = values[tuple(first)]
-        # min first: a logit row almost always holds a negative score, so one reduction decides.
-        if first_slice.min().item() < 0.0 or first_slice.max().item() > 1.0:
-            return False
-    # One pass for both bounds over the whole tensor.
-    low, high = torch.aminmax(values)
-    if not (low.item() >= 0.0 and high.item() <= 1.0):
-        return False
-    if class_dim is None:
         return True
-    num_classes = values.shape[class_dim]
-    if num_classes < 2:
-        return False
-    sums = values.sum(dim=class_dim, dtype=torch.float32)
-    return bool(((sums - 1.0).abs() <= _sum_tolerance(values.dtype, num_classes)).all())
+    if _made_by(input) == "log_softmax":
+        return True
+    lse = _first_slice_logsumexp(input, class_dim)
+    return not math.isfinite(lse) or abs(lse) <= _log_probability_tolerance(input.dtype, input.shape[class_dim])
 
 
-_ADVICE = {
-    "cross_entropy": (
-        "every value is in [0, 1] and every row sums to 1 along the class dimension. "
-        "cross_entropy applies log_softmax itself, so a softmax before it is applied twice "
-        "(the double-softmax bug): accuracy may look fine while the loss, its gradients and "
-        "the model's confidence are wrong. Pass the raw logits (remove the softmax); keep "
-        "softmax for reporting probabilities only."
-    ),
-    "nll": (
-        "every value is in [0, 1] and every row sums to 1 along the class dimension. "
-        "nll expects log-probabilities: use torch.log_softmax(logits, dim=1) instead of "
-        "torch.softmax, or call cross_entropy on the logits."
-    ),
-    "bce_with_logits": (
-        "every value is in [0, 1] and autograd shows a sigmoid made it. bce_with_logits applies "
-        "the sigmoid itself, so a sigmoid "
-        "before it is applied twice. Pass the raw logits (remove the sigmoid), or use bce() "
-        "if you really hold probabilities."
-    ),
-    "focal_loss": (
-        "every value is in [0, 1] and, for class-index targets, every row sums to 1 "
-        "(for binary targets, autograd shows a sigmoid made it). "
-        "focal_loss applies the sigmoid or softmax itself. Pass the raw logits."
-    ),
-}
-# The dice losses take logits like focal_loss: sigmoid for float targets, softmax for class indices.
-for _dice in ("dice_loss", "self_adjusting_dice_loss", "batch_dice_loss"):
-    _ADVICE[_dice] = (
-        "every value is in [0, 1] and, for class-index targets, every row sums to 1 "
-        f"(for binary targets, autograd shows a sigmoid made it). {_dice} applies the sigmoid "
-        "or softmax itself, so one before it is applied twice. Pass the raw logits."
-    )
-_ADVICE["mixed_cross_entropy"] = _ADVICE["cross_entropy"].replace("cross_entropy applies", "mixed_cross_entropy applies")
+# ---------------------------------------------------------------------------------------
+# what the losses call
+# ---------------------------------------------------------------------------------------
+
+_SILENCE = "(Silence with lossbook.losses.guards.guard_mode('off') if this is intended.)"
 
 
-def check_logits(input: torch.Tensor, *, loss: str, class_dim: int | None, name: str = "input") -> None:
+def _stacklevel_outside_lossbook() -> int:
+    """The ``stacklevel`` of the first caller outside this package (for the caller of ``warnings.warn``)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("lossbook."):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _fire(message: str, warning: type[Warning], error: type[ValueError], mode: str) -> None:
+    if mode == "raise":
+        raise error(message)
+    # Point at the line that called the loss, however deep inside lossbook the guard was called.
+    warnings.warn(message, warning, stacklevel=_stacklevel_outside_lossbook())
+
+
+def check_logits(
+    input: torch.Tensor, *, loss: str, advice: str, class_dim: int | None, name: str = "input"
+) -> None:
     """Warn or raise (per the current mode) when ``input`` looks like probabilities.
 
-    ``loss`` names the calling loss (it picks the advice in the message);
-    ``class_dim`` is passed to :func:`looks_like_probabilities`.
+    Args:
+        input: what the loss received.
+        loss: the calling loss's name, for the message.
+        advice: the caller's own sentence(s) on why this is wrong for it and how to fix the call.
+        class_dim: the class dimension (distributions), or ``None`` (independent probabilities);
+            see :func:`looks_like_probabilities`.
+        name: the argument's name, for the message.
     """
     mode = _mode.get()
-    if mode == "off" or not looks_like_probabilities(input, class_dim=class_dim):
+    if mode == "off":
         return
-    expected = "log-probabilities" if loss == "nll" else "logits"
-    message = (
-        f"{loss} got {name} that looks like probabilities, not {expected}: {_ADVICE[loss]} "
-        "(Silence with lossbook.losses.guards.guard_mode('off') if this is intended.)"
-    )
-    if mode == "raise":
-        raise ProbabilitiesNotLogitsError(message)
-    # stacklevel 3: point at the line that called the loss, not at this helper.
-    warnings.warn(message, ProbabilitiesNotLogitsWarning, stacklevel=3)
+    node = input.grad_fn
+    if node is not None:
+        if _kind_of_node_type.get(type(node)) == "scores":
+            return  # a layer's output, the common case in training: decided without a look at the values
+    elif checked_before(input, ("logits", class_dim, input.requires_grad)):
+        return
+    evidence = _probability_evidence(input, class_dim, _made_by(input))
+    if evidence is None:
+        # A tensor without history (data, a leaf) passed again unchanged is not read again.
+        remember_checked(input, ("logits", class_dim, input.requires_grad))
+        return
+    message = f"{loss} got {name} that looks like probabilities, not logits: {evidence}. {advice} {_SILENCE}"
+    _fire(message, ProbabilitiesNotLogitsWarning, ProbabilitiesNotLogitsError, mode)
+
+
+def check_log_probabilities(
+    input: torch.Tensor, *, loss: str, advice: str, class_dim: int, name: str = "input"
+) -> None:
+    """Warn or raise (per the current mode) when ``input`` is not log-probabilities.
+
+    Probabilities (see :func:`looks_like_probabilities`) give a
+    :class:`ProbabilitiesNotLogitsWarning`; anything else whose first slice does not
+    exponentiate to a distribution (see :func:`looks_like_log_probabilities`), raw logits
+    above all, gives a :class:`NotLogProbabilitiesWarning`. Arguments as in :func:`check_logits`.
+    """
+    mode = _mode.get()
+    node = input.grad_fn
+    if mode == "off" or (node is not None and _kind_of_node_type.get(type(node)) == "log_softmax"):
+        return  # the common case, nll(log_softmax(x)), decided without a look at the values
+    if not input.is_floating_point() or input.numel() == 0:
+        return
+    made_by = _made_by(input)
+    if made_by == "log_softmax" or (node is None and checked_before(input, ("log-probabilities", class_dim, input.requires_grad))):
+        return
+    evidence = _probability_evidence(input, class_dim, made_by)
+    if evidence is not None:
+        message = (
+            f"{loss} got {name} that looks like probabilities, not log-probabilities: {evidence}. {advice} {_SILENCE}"
+        )
+        _fire(message, ProbabilitiesNotLogitsWarning, ProbabilitiesNotLogitsError, mode)
+        return
+    lse = _first_slice_logsumexp(input, class_dim)
+    if not math.isfinite(lse) or abs(lse) <= _log_probability_tolerance(input.dtype, input.shape[class_dim]):
+        remember_checked(input, ("log-probabilities", class_dim, input.requires_grad))
+    else:
+        message = (
+            f"{loss} got {name} that does not look like log-probabilities: the logsumexp of its first row "
+            f"along the class dimension is {lse:.4g}, not 0 (raw logits?). {advice} {_SILENCE}"
+        )
+        _fire(message, NotLogProbabilitiesWarning, NotLogProbabilitiesError, mode)

@@ -25,9 +25,24 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from lossbook._validate import check_floating, check_real, check_reduction, check_same_dtype, check_tensor
+from lossbook._validate import (
+    check_bool,
+    check_floating,
+    check_nonempty,
+    check_real,
+    check_reduction,
+    check_same_dtype,
+    check_same_shape,
+    check_tensor,
+)
+from lossbook.distances import (
+    check_embeddings,
+    check_labels,
+    paired_distance,
+    pairwise_distances,
+    unit_rows,
+)
 from lossbook.losses.classification import cross_entropy
-from lossbook.distances import check_embeddings, check_labels, paired_distance, pairwise_distances
 from lossbook.losses._reduction import reduce_loss
 
 __all__ = [
@@ -48,14 +63,9 @@ def _check_rows(names: tuple[str, ...], tensors: tuple[torch.Tensor, ...]) -> No
     if first.dim() not in (1, 2):
         raise ValueError(f"{first_name} must be 1-D (D,) or 2-D (N, D), got shape {tuple(first.shape)}")
     for name, tensor in zip(names[1:], tensors[1:]):
-        if tensor.shape != first.shape:
-            raise ValueError(
-                f"{name} must have the same shape as {first_name}: "
-                f"expected {tuple(first.shape)}, got {tuple(tensor.shape)}"
-            )
+        check_same_shape(first_name, first, name, tensor)
         check_same_dtype(first_name, first, name, tensor)
-    if first.numel() == 0:
-        raise ValueError(f"{first_name} must not be empty, got shape {tuple(first.shape)}")
+    check_nonempty(first_name, first)
 
 
 def _similarity_target(target: object, input1: torch.Tensor) -> torch.Tensor:
@@ -156,9 +166,9 @@ def triplet_margin_loss(
         \qquad d(x, y) = \lVert x - y + \epsilon \rVert_p
 
     With ``squared=True`` every distance is squared, :math:`d^2` — the form of FaceNet
-    (Schroff et al., 2015) and of seed article 000. The two are not interchangeable:
-    a margin that suits distances (e.g. 1.0) is a different constraint on squared
-    distances, and the squared form's gradient shrinks as a triplet collapses
+    (Schroff et al., 2015) and of the metric-learning chapter's source article. The two
+    are not interchangeable: a margin that suits distances (e.g. 1.0) is a different
+    constraint on squared distances, and the squared form's gradient shrinks as a triplet collapses
     (:math:`\partial d^2 = 2 d\, \partial d`).
 
     ``swap=True`` is the distance swap of Balntas et al. (2016): use
@@ -192,9 +202,8 @@ def triplet_margin_loss(
     margin = check_real("margin", margin, minimum=0.0, inclusive=False)
     p = check_real("p", p, minimum=0.0, inclusive=False)
     eps = check_real("eps", eps, minimum=0.0)
-    for name, flag in (("swap", swap), ("squared", squared)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+    swap = check_bool("swap", swap)
+    squared = check_bool("squared", squared)
     if not squared:
         return F.triplet_margin_loss(
             anchor, positive, negative, margin=margin, p=p, eps=eps, swap=swap, reduction=reduction
@@ -211,25 +220,34 @@ def triplet_margin_loss(
 
 
 def _check_indices(name: str, indices: object, count: int, batch_size: int) -> tuple[torch.Tensor, ...]:
-    """A tuple of ``count`` 1-D integer index tensors of one length, each index in [0, batch_size)."""
+    """A tuple of ``count`` 1-D integer index tensors of one length, each index in [0, batch_size).
+
+    The range of all ``count`` tensors is read with one host sync.
+    """
     if not isinstance(indices, (tuple, list)) or len(indices) != count:
         got = type(indices).__name__
         if isinstance(indices, (tuple, list)):
             got += f" of length {len(indices)}"
         raise TypeError(f"{name} must be a tuple of {count} index tensors, got {got}")
-    for index in indices:
-        check_tensor(name, index)
+    for position, index in enumerate(indices):
+        check_tensor(f"{name}[{position}]", index)
         if index.dtype not in (torch.int64, torch.int32) or index.dim() != 1:
             raise TypeError(
-                f"{name} must hold 1-D int64 index tensors, got dtype {index.dtype}, shape {tuple(index.shape)}"
+                f"{name} must hold 1-D int64 (or int32) index tensors, got dtype {index.dtype}, "
+                f"shape {tuple(index.shape)} at {name}[{position}]"
             )
-        if len(index) != len(indices[0]):
-            raise ValueError(f"{name} index tensors must have equal lengths, got {[len(i) for i in indices]}")
-        if len(index) and (index.min() < 0 or index.max() >= batch_size):
-            raise ValueError(
-                f"{name} indices must lie in [0, {batch_size}) for a batch of {batch_size}, "
-                f"got [{index.min().item()}, {index.max().item()}]"
-            )
+    lengths = [len(index) for index in indices]
+    if len(set(lengths)) > 1:
+        raise ValueError(f"{name} index tensors must have equal lengths, got {lengths}")
+    if lengths[0]:
+        device = indices[0].device
+        ranges = torch.stack([torch.stack(torch.aminmax(index)).to(device) for index in indices])
+        for position, (low, high) in enumerate(ranges.tolist()):
+            if low < 0 or high >= batch_size:
+                raise ValueError(
+                    f"{name} indices must lie in [0, {batch_size}) for a batch of {batch_size}, "
+                    f"got [{low}, {high}] in {name}[{position}]"
+                )
     return tuple(indices)
 
 
@@ -265,7 +283,11 @@ def batch_contrastive_loss(
     pytorch-metric-learning's ``LpDistance``, the matrix product rounds the distance of two
     embeddings much closer together than their length (in float32, closer than about
     :math:`10^{-3}\lVert x\rVert`); pass ``pairs`` for the row-by-row distance of
-    :func:`contrastive_loss` when that matters.
+    :func:`contrastive_loss` when that matters. For ``"mean"`` and ``"sum"`` the gradient
+    of that path is written out (two matrix products, no :math:`B \times B` graph for
+    autograd to keep), so it can be differentiated once; ``pairs=all_pairs(labels)``
+    gives the same loss with a second derivative. float16 and bfloat16 embeddings are
+    computed in float32 and the loss is returned in their dtype.
 
     Example:
         >>> x = torch.tensor([[0.], [0.5], [3.]])
@@ -289,22 +311,71 @@ def batch_contrastive_loss(
     batch = len(embeddings)
     if batch < 2:
         return _zero(embeddings, reduction)
-    # x_i - x_j + eps = (x_i + eps) - x_j: shifting the first argument puts contrastive_loss's eps in every entry.
-    distances = pairwise_distances(embeddings + eps, embeddings)  # d_ij for every ordered pair, (B, B)
-    similar = labels[:, None] == labels[None, :]
-    # The formula of contrastive_loss for every ordered pair at once: d^2 if similar, max(0, m - d)^2 if not,
-    # written as one clamp so that autograd keeps three B x B steps, not five:
-    # similar: d - 0 clamped above at +inf = d;  dissimilar: d - m clamped above at 0 = -max(0, m - d).
-    shift = torch.zeros_like(distances).masked_fill_(~similar, margin)  # 0 if similar, m if not
-    ceiling = torch.zeros_like(distances).masked_fill_(similar, float("inf"))  # +inf if similar, 0 if not
-    pair_losses = (distances - shift).clamp(max=ceiling).square()
-    # Keep each unordered pair once: i < j, the upper triangle above the diagonal.
+    # float16/bfloat16 are computed in float32: torch's CPU cdist has no half kernel, and a sum of
+    # B(B-1)/2 pair losses passes float16's largest value, 65504, once B is a few hundred.
+    work = embeddings.float() if embeddings.dtype in (torch.float16, torch.bfloat16) else embeddings
+    labels = labels.to(embeddings.device)
     if reduction == "none":
-        upper = torch.ones(batch, batch, dtype=torch.bool, device=embeddings.device).triu(diagonal=1)
-        return pair_losses[upper]  # boolean indexing reads row by row, the order of triu_indices
-    # triu zeroes the rest in one pass; selecting the pairs (nonzero) would cost more than the loss itself.
-    total = pair_losses.triu(diagonal=1).sum()
-    return total if reduction == "sum" else total / (batch * (batch - 1) // 2)
+        # x_i - x_j + eps = (x_i + eps) - x_j: shifting the first argument puts contrastive_loss's eps in every entry.
+        distances = pairwise_distances(work + eps, work)  # d_ij for every ordered pair, (B, B)
+        upper = torch.ones(batch, batch, dtype=torch.bool, device=work.device).triu(diagonal=1)
+        distance = distances[upper]  # each unordered pair once, row by row: the order of triu_indices
+        similar = (labels[:, None] == labels[None, :])[upper]
+        pair_losses = torch.where(similar, distance.square(), (margin - distance).clamp_min(0.0).square())
+        return pair_losses.to(embeddings.dtype)
+    total = _AllPairsContrastiveSum.apply(work, labels, margin, eps)
+    if reduction == "mean":
+        total = total / (batch * (batch - 1) // 2)
+    return total.to(embeddings.dtype)
+
+
+class _AllPairsContrastiveSum(torch.autograd.Function):
+    r"""The sum of :func:`contrastive_loss` over every pair :math:`i < j` of a batch, gradient written out.
+
+    Autograd through the :math:`B \times B` steps would keep several :math:`B \times B`
+    intermediates and visit each again backwards; the gradient is short enough to write
+    out, and it is the one :func:`torch.cdist`'s own backward uses. With
+    :math:`y = x + \epsilon`, :math:`d_{ij} = \lVert y_i - x_j \rVert` and the weight
+    :math:`w_{ij} = \ell'(d_{ij}) / d_{ij}` of each pair :math:`i < j`
+    (:math:`2` if similar, :math:`-2\max(0, m - d_{ij}) / d_{ij}` if not; :math:`0` for
+    :math:`i \ge j` and where :math:`d_{ij} = 0`, the subgradient :func:`torch.cdist` takes),
+
+    .. math::
+
+        \frac{\partial L}{\partial y_i} = \sum_j w_{ij} (y_i - x_j), \qquad
+        \frac{\partial L}{\partial x_j} = -\sum_i w_{ij} (y_i - x_j),
+
+    two matrix products, and :math:`\partial L / \partial x` is their sum since
+    :math:`\partial y / \partial x = I`. A second derivative is refused with a clear error.
+    """
+
+    @staticmethod
+    def forward(ctx, embeddings, labels, margin, eps):  # noqa: D102 - documented on the class
+        shifted = embeddings + eps
+        distances = pairwise_distances(shifted, embeddings)
+        rows = torch.arange(len(embeddings), device=embeddings.device)
+        upper = rows[:, None] < rows[None, :]
+        same = labels[:, None] == labels[None, :]
+        gap = (margin - distances).clamp_min_(0.0)  # max(0, m - d)
+        # d for a similar pair, max(0, m - d) for a dissimilar one, 0 for i >= j; the loss is the sum of their squares.
+        term = torch.where(same, distances, gap).mul_(upper)
+        total = torch.linalg.vecdot(term.view(-1), term.view(-1))
+        weight = torch.where(same, 2.0, gap.div_(distances).mul_(-2.0))
+        weight.masked_fill_(~upper | (distances == 0), 0.0)  # gap / 0 = inf where two embeddings coincide
+        ctx.save_for_backward(weight, shifted, embeddings)
+        return total
+
+    @staticmethod
+    def backward(ctx, grad_total):  # noqa: D102 - documented on the class
+        if torch.is_grad_enabled():  # create_graph=True: a silent first-order-only result would be a wrong gradient
+            raise RuntimeError(
+                "batch_contrastive_loss over all pairs can be differentiated once; for a second derivative "
+                "(create_graph=True) pass pairs=lossbook.miners.all_pairs(labels), which autograd differentiates"
+            )
+        weight, shifted, embeddings = ctx.saved_tensors
+        grad_shifted = weight.sum(dim=1, keepdim=True) * shifted - weight @ embeddings
+        grad_plain = weight.sum(dim=0)[:, None] * embeddings - weight.T @ shifted
+        return (grad_shifted + grad_plain) * grad_total, None, None, None
 
 
 def batch_triplet_loss(
@@ -361,19 +432,6 @@ def batch_triplet_loss(
 
 
 # --- supervised contrastive loss (Khosla et al., 2020; Gunel et al., 2021) ---------------------------------------------
-
-
-def _unit_rows_of_any_size(features: torch.Tensor) -> torch.Tensor:
-    """Rows scaled to unit length without overflow or underflow; an all-zero row stays zero.
-
-    Squaring 1e20 overflows float32 and squaring 1e-30 underflows it, so each row is first
-    divided by its largest absolute entry. That factor is a constant to autograd (detached):
-    ``x / ||x||`` does not depend on it, so the gradient is the exact one of ``x / ||x||``.
-    """
-    largest = features.detach().abs().amax(dim=1, keepdim=True)
-    scaled = features / torch.where(largest > 0, largest, torch.ones_like(largest))
-    norm = torch.linalg.vector_norm(scaled, dim=1, keepdim=True)  # in [1, sqrt(D)] unless the row is zero
-    return scaled / torch.where(norm > 0, norm, torch.ones_like(norm))
 
 
 def supervised_contrastive_loss(
@@ -446,7 +504,7 @@ def supervised_contrastive_loss(
         zero = features[:, :0].sum(dim=1)  # shape (1,), 0, attached to `features`, never NaN
         return zero if reduction == "none" else zero.sum()
 
-    unit = _unit_rows_of_any_size(features)
+    unit = unit_rows(features)
     self_pair = torch.eye(batch, dtype=torch.bool, device=features.device)
     similarity = (unit @ unit.T / temperature).masked_fill(self_pair, float("-inf"))  # s_ia for a != i only
     # Subtract each row's max (over a != i) so exp() cannot overflow for small temperatures and the
@@ -500,9 +558,7 @@ def ce_plus_scl(
         >>> ce_plus_scl(logits, x, torch.tensor([0, 0, 1]), lam=0.5, temperature=1.0)  # (0.1269 + 0.3133) / 2
         tensor(0.2201)
     """
-    lam = check_real("lam", lam, minimum=0.0)
-    if lam > 1.0:
-        raise ValueError(f"lam must be a finite number in [0, 1], got {lam!r}")
+    lam = check_real("lam", lam, minimum=0.0, maximum=1.0)
     check_floating("logits", logits)
     if logits.dim() != 2:
         raise ValueError(f"logits must be 2-D (batch, classes), got shape {tuple(logits.shape)}")

@@ -132,7 +132,7 @@ class UncertaintyWeighting(nn.Module):
     def __init__(self, kinds: Sequence[str], *, initial_log_variance: float = 0.0):
         super().__init__()
         self.kinds = _check_kinds(kinds)
-        initial = check_real("initial_log_variance", initial_log_variance, minimum=-float("inf"))
+        initial = check_real("initial_log_variance", initial_log_variance)
         self.log_variances = nn.Parameter(torch.full((len(self.kinds),), initial))
 
     def forward(self, losses: Sequence[torch.Tensor]) -> torch.Tensor:

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from lossbook._validate import (
     check_bool,
     check_floating,
+    check_in_range,
     check_nonempty,
     check_pair,
     check_real,
@@ -33,10 +34,10 @@ from lossbook._validate import (
 )
 from lossbook.losses.guards import check_logits
 from lossbook.losses._targets import (
+    check_float_target,
     check_ignore_index,
     check_index_target,
     check_label_smoothing,
-    check_range,
     class_layout,
     weighted_mean,
 )
@@ -239,12 +240,18 @@ def _dice_inputs(input, target, alpha, smooth, squared_denominator, ignore_index
     alpha = check_real("alpha", alpha, minimum=0.0)
     check_real("smooth", smooth, minimum=0.0, inclusive=False)
     check_bool("squared_denominator", squared_denominator)
+    advice = (
+        f"{name} applies the sigmoid (float targets) or softmax (class indices) itself, so one "
+        "before it is applied twice. Pass the raw logits."
+    )
 
     if target.is_floating_point():
+        if input.dim() >= 1:
+            check_float_target(input, target, class_layout(input)[0], "binary labels with the shape of input")
         check_pair(input, target)
-        check_range("target", target, 0.0, 1.0)
+        check_in_range("target", target, 0.0, 1.0)
         valid = None if mask is None else _check_mask(mask, input.shape, "input (binary mode)")
-        check_logits(input, loss=name, class_dim=None)
+        check_logits(input, loss=name, advice=advice, class_dim=None)
         p, one_minus_p = torch.sigmoid(input), torch.sigmoid(-input)
         return (*_dice_parts(p, one_minus_p, target, alpha, squared_denominator), valid, None)
 
@@ -255,7 +262,7 @@ def _dice_inputs(input, target, alpha, smooth, squared_denominator, ignore_index
     if mask is not None:
         mask = _check_mask(mask, target.shape, "target")
         valid = mask if valid is None else valid & mask
-    check_logits(input, loss=name, class_dim=class_dim)
+    check_logits(input, loss=name, advice=advice, class_dim=class_dim)
     safe_target = target if valid is None else torch.where(valid, target, torch.zeros_like(target))
     one_hot = F.one_hot(safe_target, num_classes).to(input.dtype)
     if input.dim() >= 2:
@@ -289,8 +296,8 @@ def batch_dice_loss(
     r"""Dice (or self-adjusting DSC) loss over a whole batch of tokens, from **logits**: one ratio per class.
 
     :func:`dice_loss` scores each token on its own and averages; this is the *set*
-    form the F1 analogy is about (and what Li et al.'s released code computes): for
-    each class :math:`c`, sums over every token :math:`t` that counts,
+    form the F1 analogy is about: for each class :math:`c`, sums over every token
+    :math:`t` that counts,
 
     .. math::
 
@@ -300,7 +307,15 @@ def batch_dice_loss(
 
     then the mean over classes (multiclass) or :math:`\mathrm{DL}_1` alone (binary,
     float targets with sigmoid probabilities). A class absent from the batch and never
-    predicted gives 0. Because the sums pool all tokens, a rare class weighs as much as
+    predicted gives 0.
+
+    Li et al.'s released code (ShannonAI/dice_loss_for_NLP, ``loss/dice_loss.py``)
+    computes this form only in its *binary* path (one logit), where numerator and
+    denominator are summed over all tokens. Its *multi-class* path is a different loss:
+    the numerator is per token; the denominator is summed over the whole batch when not
+    squared and per token when squared (which is :func:`self_adjusting_dice_loss` with
+    ``squared_denominator=True``, up to the weight on :math:`y`); and the class losses
+    are summed, not averaged, then averaged over the tokens. Because the sums pool all tokens, a rare class weighs as much as
     the majority class, whatever its count — the property the paper wants for entities.
     :math:`\alpha`, the squared denominator, the two modes, ``ignore_index`` and ``mask``
     are as in :func:`self_adjusting_dice_loss` (default :math:`\alpha = 0`: plain dice).
@@ -352,12 +367,8 @@ def mixed_ce_weight(progress: float, max_weight: float = 0.5) -> float:
         >>> mixed_ce_weight(0.5)
         0.25
     """
-    progress = check_real("progress", progress, minimum=0.0)
-    if progress > 1.0:
-        raise ValueError(f"progress must be in [0, 1] (updates done / total updates), got {progress!r}")
-    max_weight = check_real("max_weight", max_weight, minimum=0.0)
-    if max_weight > 1.0:
-        raise ValueError(f"max_weight must be in [0, 1], got {max_weight!r}")
+    progress = check_real("progress", progress, minimum=0.0, maximum=1.0)
+    max_weight = check_real("max_weight", max_weight, minimum=0.0, maximum=1.0)
     return max_weight * progress
 
 
@@ -414,14 +425,12 @@ def mixed_cross_entropy(
     check_floating("input", input)
     check_tensor("target", target)
     check_nonempty("input", input)
-    m = check_real("m", m, minimum=0.0)
-    if m > 1.0:
-        raise ValueError(f"m must be in [0, 1] (the paper uses at most 0.5), got {m!r}")
+    m = check_real("m", m, minimum=0.0, maximum=1.0)
     epsilon = check_label_smoothing(label_smoothing)
     ignore_index = check_ignore_index(ignore_index)
     class_dim, num_classes = class_layout(input)
     target, any_ignored = check_index_target(input, target, class_dim, num_classes, ignore_index)
-    check_logits(input, loss="mixed_cross_entropy", class_dim=class_dim)
+    check_logits(input, loss="mixed_cross_entropy", advice=_MIXED_CE_ADVICE, class_dim=class_dim)
 
     greedy = input.detach().argmax(dim=class_dim)
     valid = target != ignore_index if any_ignored else None
@@ -431,3 +440,9 @@ def mixed_cross_entropy(
     gold_term = F.cross_entropy(input, target, ignore_index=ignore_index, label_smoothing=epsilon, reduction="none")
     greedy_term = F.cross_entropy(input, greedy, ignore_index=-100, label_smoothing=epsilon, reduction="none")
     return _reduce_over_tokens((1 - m) * gold_term + m * greedy_term, valid, reduction)
+
+
+_MIXED_CE_ADVICE = (
+    "mixed_cross_entropy applies log_softmax itself, so a softmax before it is applied twice "
+    "(the double-softmax bug), and its greedy targets come from squashed scores. Pass the raw logits."
+)

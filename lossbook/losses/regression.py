@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from lossbook._validate import check_pair, check_real, check_reduction
+from lossbook._validate import check_bool, check_int, check_pair, check_real, check_reduction
 
 __all__ = ["mse", "mae", "rmse", "huber", "smooth_l1"]
 
@@ -88,7 +88,8 @@ def rmse(
     e.g. ``dim=0`` gives one RMSE per output column.
 
     At zero error the gradient of :math:`\sqrt{\cdot}` is infinite; here it is
-    defined as 0 (a valid subgradient), so a perfect fit never produces NaN.
+    defined as 0 (a valid subgradient), so a perfect fit never produces NaN. A NaN in
+    ``input`` or ``target`` gives NaN, as in torch: never a finite number.
 
     Args:
         input: predictions, any shape, floating point.
@@ -106,14 +107,35 @@ def rmse(
         tensor(25.0100)
     """
     check_pair(input, target)
+    if keepdim is not False:
+        check_bool("keepdim", keepdim)
     if dim is None and not keepdim:
         mean_square = F.mse_loss(input, target)
+        # sqrt'(0) is infinite, so only an exact 0 needs the stand-in below; on the CPU reading
+        # the scalar costs less than building it. NaN is not 0 and goes through sqrt, as it should.
+        if mean_square.is_cpu and mean_square.item() != 0:
+            return mean_square.sqrt()
     else:
-        mean_square = F.mse_loss(input, target, reduction="none").mean(dim=dim, keepdim=keepdim)
-    positive = mean_square > 0
-    # sqrt'(0) is infinite; taking the root of a stand-in 1 there keeps the gradient at 0, not NaN.
-    root = torch.where(positive, mean_square, torch.ones_like(mean_square)).sqrt()
-    return torch.where(positive, root, torch.zeros_like(root))
+        dims = tuple(range(input.dim())) if dim is None else _check_dims(dim, input.dim())
+        mean_square = F.mse_loss(input, target, reduction="none").mean(dim=dims, keepdim=keepdim)
+    zero = mean_square == 0
+    # The root of a stand-in 1 where the error is exactly 0 keeps the gradient there at 0, not NaN;
+    # a NaN mean square is not 0, so NaN propagates (as torch.sqrt does) instead of reading 0.
+    root = torch.where(zero, torch.ones_like(mean_square), mean_square).sqrt()
+    return torch.where(zero, torch.zeros_like(root), root)
+
+
+def _check_dims(dim: object, ndim: int) -> int | tuple[int, ...]:
+    """``dim`` as torch's reductions take it: an int or a tuple of distinct ints in [-ndim, ndim)."""
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, int):
+            raise TypeError(f"dim must be None, an int or a tuple of ints, got {type(d).__name__}")
+    low, high = -max(ndim, 1), max(ndim, 1) - 1
+    normalised = [check_int("dim", d, minimum=low, maximum=high) % max(ndim, 1) for d in dims]
+    if len(set(normalised)) != len(normalised):
+        raise ValueError(f"dim must not repeat a dimension, got {dim!r}")
+    return tuple(dims) if isinstance(dim, (tuple, list)) else dim
 
 
 def huber(

@@ -4,13 +4,16 @@ import warnings
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lossbook.data.imbalanced import imbalanced_digits
 from lossbook.losses.guards import (
+    NotLogProbabilitiesError,
+    NotLogProbabilitiesWarning,
     ProbabilitiesNotLogitsError,
     ProbabilitiesNotLogitsWarning,
+    check_logits,
     get_guard_mode,
     guard_mode,
     looks_like_probabilities,
@@ -102,12 +105,53 @@ def test_binary_logits_that_all_lie_in_zero_one_stay_silent():
     assert guard_warnings(lambda: bce_with_logits(logits, torch.ones(64))) == []
 
 
-def test_sigmoid_outputs_without_autograd_history_are_not_detected():
-    """The documented limit of the binary rule: under no_grad nothing records the sigmoid."""
+SIGMOID_TRANSFORMS = {
+    "view": lambda p: p.view(-1),
+    "reshape": lambda p: p.reshape(p.shape[0], -1),
+    "squeeze": lambda p: p.unsqueeze(0).squeeze(0),
+    "index": lambda p: p[1:],
+    "boolean mask": lambda p: p[p > -1],
+    "cast to float64": lambda p: p.double(),
+    "cast to float16": lambda p: p.half(),
+    "detach": lambda p: p.detach(),
+    "transpose": lambda p: p.t(),
+    "clone": lambda p: p.clone(),
+}
+
+
+@pytest.mark.parametrize("transform", SIGMOID_TRANSFORMS.values(), ids=SIGMOID_TRANSFORMS.keys())
+@pytest.mark.parametrize("loss", ["bce_with_logits", "focal_loss"])
+@settings(max_examples=15, deadline=None)
+@given(rows=st.integers(9, 64), seed=st.integers(0, 2**16), scale=st.floats(0.1, 30.0))
+def test_sigmoid_outputs_are_caught_through_views_indexing_casts_and_detach(transform, loss, rows, seed, scale):
+    generator = torch.Generator().manual_seed(seed)
+    logits = (torch.randn(rows, 3, generator=generator) * scale).requires_grad_(True)
+    probs = transform(torch.sigmoid(logits))
+    target = torch.randint(0, 2, probs.shape, generator=generator).to(probs.dtype)
+    loss_fn = bce_with_logits if loss == "bce_with_logits" else focal_loss
+    caught = guard_warnings(lambda: loss_fn(probs, target))
+    assert len(caught) == 1
+    assert f"{loss} applies the sigmoid" in str(caught[0].message)
+
+
+def test_sigmoid_outputs_without_autograd_history_are_caught_by_their_values():
+    """Under no_grad, or detached, nothing records the sigmoid: eight values or more, all in [0, 1], decide."""
     with torch.no_grad():
         probs = torch.sigmoid(torch.randn(32))
-    assert guard_warnings(lambda: bce_with_logits(probs, torch.ones(32))) == []
-    assert not looks_like_probabilities(torch.full((32,), 0.5), class_dim=None)
+    assert len(guard_warnings(lambda: bce_with_logits(probs, torch.ones(32)))) == 1
+    assert looks_like_probabilities(torch.full((32,), 0.5), class_dim=None)
+
+
+def test_a_few_hand_typed_numbers_without_history_are_not_evidence():
+    # Centred logits all land in [0, 1] with probability about 2^-N: below 8 values that is common.
+    assert guard_warnings(lambda: bce_with_logits(torch.tensor([0.3, 0.8]), torch.ones(2))) == []
+    assert not looks_like_probabilities(torch.full((7,), 0.5), class_dim=None)
+
+
+def test_a_trainable_leaf_in_zero_one_is_a_logit_not_a_sigmoid_output():
+    # Parameters used as logits have no sigmoid before them, whatever their values.
+    logits = torch.rand(64, requires_grad=True)
+    assert guard_warnings(lambda: bce_with_logits(logits, torch.ones(64))) == []
 
 
 def test_a_log_sigmoid_is_not_mistaken_for_a_sigmoid():
@@ -177,7 +221,50 @@ def test_the_nll_warning_points_to_log_softmax():
     probs = torch.softmax(torch.randn(4, 3), 1)
     (caught,) = guard_warnings(lambda: nll(probs, torch.tensor([0, 1, 2, 0])))
     assert "nll got input that looks like probabilities, not log-probabilities" in str(caught.message)
-    assert "use torch.log_softmax(logits, dim=1) instead of torch.softmax" in str(caught.message)
+    assert "use torch.log_softmax(logits, dim=1), not torch.softmax" in str(caught.message)
+
+
+def nll_warnings(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return [w for w in caught if issubclass(w.category, NotLogProbabilitiesWarning)]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+@settings(max_examples=40, deadline=None)
+@given(batch=logit_batches)
+def test_nll_warns_on_raw_logits(dtype, batch):
+    rows, classes, seed, scale, shift = batch
+    generator = torch.Generator().manual_seed(seed)
+    logits = (torch.randn(rows, classes, generator=generator) * scale + shift).to(dtype)
+    assume(abs(torch.logsumexp(logits[0].double(), 0).item()) > 0.05)  # a raw row that happens to be one is no logit
+    target = torch.randint(0, classes, (rows,), generator=generator)
+    (caught,) = nll_warnings(lambda: nll(logits, target))
+    message = str(caught.message)
+    assert "nll got input that does not look like log-probabilities" in message
+    assert "torch.log_softmax(logits, dim=1)" in message and "cross_entropy" in message
+    with guard_mode("raise"), pytest.raises(NotLogProbabilitiesError):
+        nll(logits, target)
+
+
+def test_nll_on_raw_logits_by_hand():
+    # [2, 5] are no log-probabilities: exp(2) + exp(5) is far from 1, and nll would return -5.
+    (caught,) = nll_warnings(lambda: nll(torch.tensor([[2.0, 5.0]]), torch.tensor([1])))
+    assert "logsumexp of its first row along the class dimension is 5.049, not 0" in str(caught.message)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("classes", [2, 10, 1000])
+def test_nll_stays_silent_on_log_probabilities_with_or_without_autograd_history(dtype, classes):
+    generator = torch.Generator().manual_seed(classes)
+    logits = torch.randn(16, classes, generator=generator) * 5
+    target = torch.randint(0, classes, (16,), generator=generator)
+    fresh = torch.log_softmax(logits.to(dtype), dim=1)
+    stored = torch.log_softmax(logits.double(), dim=1).to(dtype).detach()  # rounded once, no history
+    for log_probs in (fresh, stored):
+        assert nll_warnings(lambda: nll(log_probs, target)) == []
+        assert guard_warnings(lambda: nll(log_probs, target)) == []
 
 
 def test_the_warning_points_at_the_line_that_called_the_loss():
@@ -226,14 +313,56 @@ def test_unknown_mode_lists_the_options():
 
 def test_the_guard_neither_modifies_the_input_nor_records_a_gradient():
     probs = torch.softmax(torch.randn(4, 3), 1).requires_grad_(True)
+    target = torch.tensor([0, 1, 2, 0])
     before = probs.detach().clone()
     with guard_mode("off"):
-        reference = cross_entropy(probs, torch.tensor([0, 1, 2, 0]))
+        reference = cross_entropy(probs, target)
+        (reference_grad,) = torch.autograd.grad(reference, probs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        value = cross_entropy(probs, torch.tensor([0, 1, 2, 0]))
+        value = cross_entropy(probs, target)
     assert torch.equal(probs.detach(), before)
     assert torch.equal(value, reference)
+    # The guard's reductions leave no trace in the graph: the same gradient, nothing accumulated.
+    (grad,) = torch.autograd.grad(value, probs)
+    assert torch.equal(grad, reference_grad)
+    assert probs.grad is None
+    assert isinstance(looks_like_probabilities(probs, class_dim=1), bool)
+    assert probs.grad is None and probs._version == 0
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("scale", [1e-4, 1e-3, 1e-2, 0.1])
+@pytest.mark.parametrize("rows", [1, 4, 32])
+def test_no_false_alarm_on_small_non_negative_logits_with_1000_classes_in_half_precision(dtype, scale, rows):
+    # The old tolerance C * eps (0.98 for float16 at C = 1000) called rows summing to 0.02..1.98 distributions.
+    logits = (torch.rand(rows, 1000, generator=torch.Generator().manual_seed(rows)) * scale).to(dtype)
+    target = torch.zeros(rows, dtype=torch.long)
+    assert guard_warnings(lambda: cross_entropy(logits, target)) == []
+    assert not looks_like_probabilities(logits, class_dim=1)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_softmax_outputs_with_1000_classes_in_half_precision_still_fire(dtype):
+    logits = torch.randn(8, 1000, generator=torch.Generator().manual_seed(0)) * 3
+    for probs in (torch.softmax(logits, 1).to(dtype), torch.softmax(logits.to(dtype), 1)):
+        assert len(guard_warnings(lambda: cross_entropy(probs, torch.zeros(8, dtype=torch.long)))) == 1
+
+
+def test_a_new_loss_can_call_the_guard_with_its_own_advice():
+    # The advice comes from the caller: no table to register in, so no KeyError when the guard fires.
+    probs = torch.softmax(torch.randn(4, 3), 1)
+    (caught,) = guard_warnings(lambda: check_logits(probs, loss="my_loss", advice="my_loss wants logits.", class_dim=1))
+    assert str(caught.message).startswith("my_loss got input that looks like probabilities, not logits: ")
+    assert "my_loss wants logits." in str(caught.message)
+
+
+def test_an_unchanged_tensor_is_judged_once_and_a_changed_one_again():
+    logits = torch.randn(4, 3)
+    target = torch.tensor([0, 1, 2, 0])
+    assert guard_warnings(lambda: cross_entropy(logits, target)) == []
+    logits.copy_(torch.softmax(torch.randn(4, 3), 1))  # in place: a new version, checked again
+    assert len(guard_warnings(lambda: cross_entropy(logits, target))) == 1
 
 
 def test_the_first_slice_shortcut_changes_no_decision():

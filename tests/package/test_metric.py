@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import REDUCTIONS, assert_same, value_and_grads
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pytorch_metric_learning import losses as pml_losses
@@ -15,15 +16,7 @@ from lossbook.losses import batch_contrastive_loss, batch_triplet_loss, contrast
 from lossbook.distances import paired_distance, pairwise_distances
 from lossbook.miners import batch_hard_triplets, semihard_triplets
 
-REDUCTIONS = ["mean", "sum", "none"]
 F64 = torch.float64
-
-
-def value_and_grads(loss_fn, *inputs, **kwargs):
-    inputs = [x.clone().requires_grad_(True) for x in inputs]
-    value = loss_fn(*inputs, **kwargs)
-    value.backward(torch.ones_like(value))
-    return (value.detach(), *[x.grad for x in inputs])
 
 
 def random_rows(seed, n, d, count, scale=1.0):
@@ -40,8 +33,7 @@ def test_paired_euclidean_matches_torch_pairwise_distance_in_value_and_gradient(
     x1, x2 = random_rows(seed, n, d, 2)
     got = value_and_grads(paired_distance, x1, x2, eps=eps)
     want = value_and_grads(lambda a, b: F.pairwise_distance(a, b, p=2.0, eps=eps), x1, x2)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w)
+    assert_same(got, want)
 
 
 def test_paired_squared_and_cosine_by_hand():
@@ -68,6 +60,17 @@ def test_pairwise_distances_match_cdist_and_broadcast_formulas(b, m, d, seed):
     torch.testing.assert_close(self_distances, self_distances.T)
 
 
+@pytest.mark.parametrize("scale", [2.0**-120, 2.0**-70, 2.0**70, 2.0**120])
+@pytest.mark.parametrize("metric", ["euclidean", "squared_euclidean"])
+def test_paired_distance_of_huge_and_tiny_float32_rows_is_the_true_one(scale, metric):
+    # torch's pairwise_distance squares inside the norm: inf above about 1e19 and 0 below 1e-19 in float32.
+    x1, x2 = (x * scale for x in random_rows(9, 20, 4, 2))
+    want = (x1 - x2).norm(dim=1) ** (2 if metric == "squared_euclidean" else 1)  # float64: no overflow here
+    got = paired_distance(x1.float(), x2.float(), metric=metric, eps=0.0)
+    want = want.float()  # where the squared distance itself leaves float32: inf or 0, as here
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=torch.finfo(torch.float32).tiny)
+
+
 @pytest.mark.parametrize("metric", ["euclidean", "squared_euclidean", "cosine"])
 def test_pairwise_gradients_stay_finite_for_identical_and_zero_embeddings(metric):
     x = torch.tensor([[1.0, 2.0], [1.0, 2.0], [0.0, 0.0], [0.0, 0.0], [3.0, -1.0]], requires_grad=True)
@@ -82,6 +85,52 @@ def test_paired_gradients_stay_finite_for_identical_embeddings(metric):
     x1 = torch.tensor([[1.0, 2.0], [0.0, 0.0]], requires_grad=True)
     paired_distance(x1, x1.detach().clone(), metric=metric, eps=0.0).sum().backward()
     assert torch.isfinite(x1.grad).all()
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "squared_euclidean", "cosine"])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("batch", [5, 40])
+def test_pairwise_distances_in_half_precision_are_the_float32_ones_rounded(metric, dtype, batch):
+    # torch's CPU cdist has no half kernel (it is used below 26 rows): computed in float32, returned in the input dtype.
+    x = torch.randn(batch, 6, generator=torch.Generator().manual_seed(batch)).to(dtype).requires_grad_(True)
+    got = pairwise_distances(x, metric=metric)
+    got.sum().backward()
+    reference = x.detach().double()
+    if metric == "cosine":
+        want = 1 - F.cosine_similarity(reference[:, None, :], reference[None, :, :], dim=-1)
+    else:
+        want = torch.cdist(reference, reference) ** (2 if metric == "squared_euclidean" else 1)
+    assert got.dtype == dtype and x.grad.dtype == dtype and torch.isfinite(x.grad).all()
+    eps = torch.finfo(dtype).eps
+    want = want.masked_fill(torch.eye(batch, dtype=torch.bool), 0)
+    torch.testing.assert_close(got.double(), want, rtol=eps, atol=4 * eps)
+
+
+@pytest.mark.parametrize("scale", [2.0**-110, 2.0**-60, 2.0**70, 2.0**120])
+@pytest.mark.parametrize("metric", ["euclidean", "squared_euclidean", "cosine"])
+def test_pairwise_distances_of_huge_and_tiny_float32_embeddings_are_the_true_ones(scale, metric):
+    # |x|^2 of a float32 row overflows above about 1e19 and underflows below 1e-19 (2**±63): without rescaling the
+    # Euclidean distances become inf / NaN or 0, and the cosine distances 1. Scaling by a power of two is exact, so
+    # the float32 result is the float64 distance of the same numbers, up to float32 rounding.
+    (x,) = random_rows(0, 30, 3, 1)
+    x = (x * scale).float()
+    reference = x.double()
+    if metric == "cosine":  # normalised by hand: F.cosine_similarity clamps a norm below 1e-8 to 1e-8
+        unit = reference / reference.norm(dim=1, keepdim=True)
+        want = (1 - unit @ unit.T).masked_fill(torch.eye(30, dtype=torch.bool), 0)
+    else:
+        want = torch.cdist(reference, reference)
+        want = want.square() if metric == "squared_euclidean" else want
+    # A squared distance of 2**240 or 2**-220 is itself outside float32: inf or 0 is the float32 answer then.
+    want = want.float()
+    finite = want[torch.isfinite(want)]
+    atol = max(1e-5 * finite.max().item(), torch.finfo(torch.float32).tiny) if len(finite) else 0.0
+    torch.testing.assert_close(pairwise_distances(x, metric=metric), want, rtol=1e-5, atol=atol)
+
+
+def test_pairwise_euclidean_distances_are_unchanged_bit_for_bit_by_the_rescaling():
+    x = torch.randn(40, 5, generator=torch.Generator().manual_seed(3)) * 7
+    assert torch.equal(pairwise_distances(x), torch.cdist(x, x).fill_diagonal_(0.0))
 
 
 # --- triplet margin loss on explicit triplets -------------------------------------------
@@ -119,8 +168,7 @@ def test_triplet_matches_torch_and_the_written_out_formula(reduction, n, d, seed
         value_and_grads(F.triplet_margin_loss, anchor, positive, negative, **kwargs),
         value_and_grads(lambda a, pos, neg: triplet_formula(a, pos, neg, **kwargs), anchor, positive, negative),
     ):
-        for g, w in zip(got, want):
-            torch.testing.assert_close(g, w)
+        assert_same(got, want)
 
 
 def test_triplet_on_single_1d_triplet_matches_torch():
@@ -131,7 +179,7 @@ def test_triplet_on_single_1d_triplet_matches_torch():
         )
 
 
-def test_squared_triplet_is_the_facenet_formula_of_the_seed():
+def test_squared_triplet_is_the_facenet_formula_of_the_source_article():
     anchor, positive, negative = random_rows(3, 20, 4, 3)
     facenet = ((anchor - positive).square().sum(1) - (anchor - negative).square().sum(1) + 0.2).clamp_min(0)
     got = triplet_margin_loss(anchor, positive, negative, margin=0.2, eps=0.0, squared=True, reduction="none")
@@ -236,8 +284,7 @@ def test_batch_triplet_loss_equals_torch_on_the_gathered_rows(reduction):
     want = value_and_grads(
         lambda e: F.triplet_margin_loss(e[anchor], e[positive], e[negative], margin=0.3, reduction=reduction), embeddings
     )
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w)
+    assert_same(got, want)
 
 
 def test_squared_batch_triplet_loss_by_the_formula():
@@ -261,8 +308,7 @@ def test_batch_hard_loss_matches_pytorch_metric_learning(margin):
     )
     got = value_and_grads(lambda e: batch_triplet_loss(e, triplets, margin=margin, eps=0.0), embeddings)
     want = value_and_grads(lambda e: reference_loss(e, labels, indices_tuple=triplets), embeddings)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w)
+    assert_same(got, want)
 
 
 def test_batch_contrastive_uses_every_unordered_pair_once():
@@ -359,9 +405,24 @@ def test_batch_contrastive_of_a_single_embedding_is_zero_with_a_gradient():
         (lambda: batch_triplet_loss(torch.zeros(3, 2), (torch.tensor([0]), torch.tensor([1]))), TypeError,
          r"triplets must be a tuple of 3 index tensors, got tuple of length 2"),
         (lambda: batch_triplet_loss(torch.zeros(3, 2), (torch.tensor([0]), torch.tensor([1]), torch.tensor([3]))), ValueError,
-         r"triplets indices must lie in \[0, 3\) for a batch of 3, got \[3, 3\]"),
+         r"triplets indices must lie in \[0, 3\) for a batch of 3, got \[3, 3\] in triplets\[2\]"),
+        (lambda: batch_triplet_loss(torch.zeros(3, 2), (torch.tensor([0]), torch.tensor([-1]), torch.tensor([2]))), ValueError,
+         r"triplets indices must lie in \[0, 3\) for a batch of 3, got \[-1, -1\] in triplets\[1\]"),
         (lambda: batch_triplet_loss(torch.zeros(3, 2), (torch.tensor([0]), torch.tensor([1]), torch.tensor([2.0]))), TypeError,
-         r"triplets must hold 1-D int64 index tensors, got dtype torch.float32, shape \(1,\)"),
+         r"triplets must hold 1-D int64 \(or int32\) index tensors, got dtype torch.float32, shape \(1,\) at triplets\[2\]"),
+        (lambda: batch_triplet_loss(torch.zeros(3, 2), ([0], [1], [2])), TypeError,
+         r"triplets\[0\] must be a torch.Tensor, got list"),
+        (lambda: batch_triplet_loss(torch.zeros(3, 2), (i for i in range(3))), TypeError,
+         r"triplets must be a tuple of 3 index tensors, got generator"),
+        (lambda: batch_contrastive_loss(torch.zeros(3, 2), torch.tensor([0, 1, 0]), pairs=None, margin=None), TypeError,
+         r"margin must be a real number, got NoneType"),
+        (lambda: batch_contrastive_loss(torch.zeros(3, 2), torch.tensor([0, 1, 0]), pairs=(torch.tensor([0]), torch.tensor([5]))),
+         ValueError, r"pairs indices must lie in \[0, 3\) for a batch of 3, got \[5, 5\] in pairs\[1\]"),
+        (lambda: triplet_margin_loss(torch.zeros(2, 2), torch.zeros(2, 2), torch.zeros(2, 2), squared=None), TypeError,
+         r"squared must be a bool, got NoneType"),
+        (lambda: pairwise_distances(None), TypeError, r"embeddings must be a torch.Tensor, got NoneType"),
+        (lambda: pairwise_distances(torch.zeros(3, 2), metric=None), ValueError,
+         r"metric must be one of \('euclidean', 'squared_euclidean', 'cosine'\), got None"),
         (lambda: batch_triplet_loss(torch.zeros(3, 2), (torch.tensor([0, 1]), torch.tensor([1]), torch.tensor([2]))), ValueError,
          r"triplets index tensors must have equal lengths, got \[2, 1, 1\]"),
         (lambda: batch_contrastive_loss(torch.zeros(3, 2), torch.tensor([0, 1])), ValueError,
@@ -374,30 +435,120 @@ def test_bad_input_raises_a_clear_error(call, error, message):
 
 
 # --- the written-out formulas -----------------------------------------------------------
-# batch_contrastive_loss (all pairs) is computed from the distance matrix, so it is also
-# checked against its docstring formula written out pair by pair (triplet_margin_loss,
-# computed by torch's kernel, meets triplet_formula above).
+# batch_contrastive_loss (all pairs) is computed from the distance matrix with a gradient
+# written out by hand, so it is checked against its docstring formula written out pair by
+# pair, and against pytorch-metric-learning (triplet_margin_loss, computed by torch's
+# kernel, meets triplet_formula above).
+
+
+def contrastive_by_loop(embeddings, labels, *, margin, eps, reduction):
+    """l_ij = d^2 (same label) or max(0, m - d)^2, d = sqrt(sum_k (x_ik + eps - x_jk)^2), every pair i < j in turn."""
+    batch = len(embeddings)
+    losses = []
+    for i in range(batch):
+        for j in range(i + 1, batch):
+            distance = (embeddings[i] + eps - embeddings[j]).square().sum().sqrt()
+            if labels[i] == labels[j]:
+                losses.append(distance.square())
+            else:
+                losses.append((margin - distance).clamp_min(0.0).square())
+    losses = torch.stack(losses)
+    return {"none": losses, "sum": losses.sum(), "mean": losses.mean()}[reduction]
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @settings(max_examples=25, deadline=None)
 @given(
-    batch=st.integers(1, 12),
+    batch=st.integers(2, 40),
     d=st.integers(1, 5),
     seed=st.integers(0, 2**16),
     margin=st.sampled_from([0.5, 1.0, 3.0]),
     eps=st.sampled_from([0.0, 1e-6, 0.1]),
 )
-def test_batch_contrastive_over_all_pairs_equals_the_pairs_gathered_row_by_row(reduction, batch, d, seed, margin, eps):
-    # The distance-matrix path against contrastive_loss on the explicit list of pairs i < j, value and gradient.
+def test_batch_contrastive_matches_the_formula_written_out_pair_by_pair(reduction, batch, d, seed, margin, eps):
+    # Up to 40 rows: both of torch.cdist's paths (direct up to 25 rows, matrix product above) are exercised;
+    # both the all-pairs path and the explicit-pairs path meet the loop, value and gradient.
     (embeddings,) = random_rows(seed, batch, d, 1)
     labels = torch.randint(0, 3, (batch,), generator=torch.Generator().manual_seed(seed))
-    first, second = torch.triu_indices(batch, batch, offset=1)
     kwargs = {"margin": margin, "eps": eps, "reduction": reduction}
-    got = value_and_grads(lambda e: batch_contrastive_loss(e, labels, **kwargs), embeddings)
-    want = value_and_grads(lambda e: batch_contrastive_loss(e, labels, pairs=(first, second), **kwargs), embeddings)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w)
+    want = value_and_grads(lambda e: contrastive_by_loop(e, labels, **kwargs), embeddings)
+    first, second = torch.triu_indices(batch, batch, offset=1)
+    for loss in (
+        lambda e: batch_contrastive_loss(e, labels, **kwargs),
+        lambda e: batch_contrastive_loss(e, labels, pairs=(first, second), **kwargs),
+    ):
+        got = value_and_grads(loss, embeddings)
+        assert_same(got, want)
+
+
+@pytest.mark.parametrize("margin", [0.5, 1.0, 2.0])
+@pytest.mark.parametrize("batch", [12, 40])
+def test_batch_contrastive_over_all_pairs_matches_pytorch_metric_learning(margin, batch):
+    # pml lists each pair both ways (i, j) and (j, i), each with the loss max(0, m - d) or d (unsquared):
+    # per unordered pair, ours is the square of pml's; the sum over ordered pairs counts each twice.
+    generator = torch.Generator().manual_seed(batch)
+    embeddings = torch.randn(batch, 3, generator=generator, dtype=F64) * 0.7
+    labels = torch.arange(batch) % 4
+    reference = pml_losses.ContrastiveLoss(
+        pos_margin=0, neg_margin=margin, distance=LpDistance(normalize_embeddings=False), reducer=DoNothingReducer()
+    )
+
+    def pml_sum(e):
+        parts = reference(e, labels)
+        return (parts["pos_loss"]["losses"].square().sum() + parts["neg_loss"]["losses"].square().sum()) / 2
+
+    got = value_and_grads(lambda e: batch_contrastive_loss(e, labels, margin=margin, eps=0.0, reduction="sum"), embeddings)
+    want = value_and_grads(pml_sum, embeddings)
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("batch", [5, 40, 400])
+def test_batch_contrastive_in_half_precision_is_the_float32_loss_rounded(dtype, reduction, batch):
+    # torch's CPU cdist has no half kernel (below 26 rows), and a float16 sum of 79,800 pair losses (B = 400)
+    # would overflow: the loss is computed in float32 and returned in the input's dtype.
+    generator = torch.Generator().manual_seed(batch)
+    embeddings = (torch.randn(batch, 8, generator=generator) * 0.3).to(dtype)
+    labels = torch.arange(batch) % 5
+    kwargs = {"margin": 1.0, "reduction": reduction}
+    value, grad = value_and_grads(lambda e: batch_contrastive_loss(e, labels, **kwargs), embeddings)
+    want_value, want_grad = value_and_grads(lambda e: batch_contrastive_loss(e, labels, **kwargs), embeddings.float())
+    if reduction != "none":  # the float32 reference itself, against the loop formula
+        torch.testing.assert_close(want_value, contrastive_by_loop(embeddings.float(), labels, eps=1e-6, **kwargs))
+    assert value.dtype == dtype and grad.dtype == dtype
+    assert torch.isfinite(value).all() and torch.isfinite(grad).all()
+    tolerance = {torch.float16: 2e-3, torch.bfloat16: 1.6e-2}[dtype]  # about two units in the last place
+    torch.testing.assert_close(value.float(), want_value, rtol=tolerance, atol=tolerance * want_value.abs().max().item())
+    torch.testing.assert_close(grad.float(), want_grad, rtol=tolerance, atol=tolerance * want_grad.abs().max().item())
+
+
+def test_batch_contrastive_of_huge_embeddings_is_finite_where_the_squared_norms_overflow():
+    # |x|^2 of a float32 row of size 1e20 overflows, and the matrix-product distance became inf - inf = NaN.
+    # Every pair is dissimilar and farther than the margin: the loss is 0 with a zero gradient.
+    embeddings = torch.randn(30, 4, generator=torch.Generator().manual_seed(0)) * 1e20
+    loss = batch_contrastive_loss(embeddings.requires_grad_(True), torch.arange(30), margin=1.0)
+    loss.backward()
+    assert loss.item() == 0.0 and torch.equal(embeddings.grad, torch.zeros(30, 4))
+
+
+@pytest.mark.parametrize("batch", [6, 30])
+def test_batch_contrastive_over_all_pairs_passes_gradcheck(batch):
+    embeddings = torch.randn(batch, 3, generator=torch.Generator().manual_seed(batch), dtype=F64, requires_grad=True)
+    labels = torch.arange(batch) % 3
+    for reduction in ("mean", "sum"):
+        assert torch.autograd.gradcheck(lambda e: batch_contrastive_loss(e, labels, margin=2.0, reduction=reduction), (embeddings,))
+
+
+def test_batch_contrastive_refuses_a_second_derivative_over_all_pairs_and_gives_it_with_explicit_pairs():
+    # The all-pairs gradient is written out by hand; create_graph=True must fail loudly, not drop the second-order term.
+    embeddings = torch.randn(6, 2, dtype=F64, requires_grad=True)
+    labels = torch.arange(6) % 2
+    with pytest.raises(RuntimeError, match=r"can be differentiated once; .* pass pairs=lossbook.miners.all_pairs\(labels\)"):
+        torch.autograd.grad(batch_contrastive_loss(embeddings, labels), embeddings, create_graph=True)
+    first, second = torch.triu_indices(6, 6, offset=1)
+    loss = lambda e: batch_contrastive_loss(e, labels, pairs=(first, second))  # noqa: E731
+    assert torch.autograd.gradgradcheck(loss, (embeddings,))
 
 
 def test_batch_contrastive_over_all_pairs_keeps_gradients_finite_when_embeddings_coincide():
@@ -447,8 +598,7 @@ def test_pairwise_euclidean_matches_the_broadcast_formula_in_value_and_gradient(
     weights = torch.rand(b, m, generator=generator, dtype=F64)
     got = value_and_grads(lambda u, v: (weights * pairwise_distances(u, v)).sum(), x, y)
     want = value_and_grads(lambda u, v: (weights * (u[:, None, :] - v[None, :, :]).square().sum(-1).sqrt()).sum(), x, y)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w)
+    assert_same(got, want)
 
 
 def test_pairwise_euclidean_gradient_is_zero_where_two_embeddings_coincide():
@@ -513,8 +663,7 @@ def test_scl_matches_the_loop_over_anchors_when_every_anchor_has_a_positive(redu
     kwargs = {"temperature": temperature, "reduction": reduction}
     got = value_and_grads(lambda x: supervised_contrastive_loss(x, labels, **kwargs), features)
     want = value_and_grads(lambda x: scl_by_loop(x, labels, **kwargs), features)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w)
+    assert_same(got, want)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -533,8 +682,7 @@ def test_scl_on_random_batches_matches_the_loop_and_keeps_gradients_finite(reduc
     kwargs = {"temperature": temperature, "reduction": reduction}
     got = value_and_grads(lambda x: supervised_contrastive_loss(x, labels, **kwargs), features)
     want = value_and_grads(lambda x: scl_by_loop(x, labels, **kwargs), features)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w)
+    assert_same(got, want)
     assert torch.isfinite(got[1]).all()
     assert (got[0] >= 0).all()
 
@@ -568,8 +716,7 @@ def test_scl_is_unchanged_by_a_constant_added_to_every_similarity(shift):
 
     got = value_and_grads(lambda x: supervised_contrastive_loss(x, labels, temperature=0.2), features)
     want = value_and_grads(shifted_formula, features)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w)
+    assert_same(got, want)
 
 
 def test_scl_with_a_tiny_temperature_is_finite_where_the_naive_formula_overflows():
@@ -645,8 +792,7 @@ def test_scl_agrees_with_pytorch_metric_learning(temperature, labels):
     reference = pml_losses.SupConLoss(temperature=temperature)
     got = value_and_grads(lambda x: supervised_contrastive_loss(x, labels, temperature=temperature), features)
     want = value_and_grads(lambda x: reference(x, labels), features)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w)
+    assert_same(got, want)
 
 
 def test_scl_differs_from_pytorch_metric_learning_on_a_batch_of_one_class():
@@ -682,8 +828,7 @@ def test_ce_plus_scl_is_ce_at_zero_scl_at_one_and_the_mix_in_between():
     for lam, want_fn in ((0.0, ce), (1.0, scl), (0.3, lambda lg, x: 0.7 * ce(lg, x) + 0.3 * scl(lg, x))):
         got = value_and_grads(mix(lam), logits, features)
         want = value_and_grads(want_fn, logits, features)
-        for g, w in zip(got, want):
-            torch.testing.assert_close(g, w)
+        assert_same(got, want)
     # the default temperature is the one of supervised_contrastive_loss
     torch.testing.assert_close(ce_plus_scl(logits, features, labels, lam=1.0), supervised_contrastive_loss(features, labels))
 
@@ -718,7 +863,7 @@ def test_ce_plus_scl_stays_finite_for_extreme_inputs():
         (lambda: ce_plus_scl(torch.zeros(3, 2), torch.zeros(3, 2), torch.tensor([0, 1, 0]), lam=1.5), ValueError,
          r"lam must be a finite number in \[0, 1\], got 1.5"),
         (lambda: ce_plus_scl(torch.zeros(3, 2), torch.zeros(3, 2), torch.tensor([0, 1, 0]), lam=-0.1), ValueError,
-         r"lam must be a finite number >= 0, got -0.1"),
+         r"lam must be a finite number in \[0, 1\], got -0.1"),
         (lambda: ce_plus_scl(torch.zeros(3, 2), torch.zeros(3, 2), torch.tensor([0, 1, 0]), lam=True), TypeError,
          r"lam must be a real number, got bool"),
         (lambda: ce_plus_scl(torch.zeros(3, 2), torch.zeros(3, 2), torch.tensor([0, 1, 0])), TypeError,

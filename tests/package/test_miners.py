@@ -1,5 +1,7 @@
 """Miners on hand-built 1-D batches, against brute-force references and pytorch-metric-learning."""
 
+import inspect
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -8,7 +10,6 @@ from pytorch_metric_learning.distances import LpDistance
 from pytorch_metric_learning.miners import BatchHardMiner, TripletMarginMiner
 from pytorch_metric_learning.utils import loss_and_miner_utils as lmu
 
-from lossbook.distances import pairwise_distances
 from lossbook.miners import (
     all_pairs,
     all_triplets,
@@ -86,7 +87,7 @@ def test_semihard_returns_a_zero_loss_triplet_when_every_farther_negative_is_bey
     embeddings, labels = line(0.0, 0.1, 5.0), torch.tensor([0, 0, 1])
     anchor, positive, negative = semihard_triplets(embeddings, labels)
     assert as_list((anchor, positive, negative)) == [(0, 1, 2), (1, 0, 2)]
-    distances = pairwise_distances(embeddings)
+    distances = torch.cdist(embeddings, embeddings)
     assert (distances[anchor, negative] > distances[anchor, positive] + 1.0).all()  # easy: loss 0 at margin 1
 
 
@@ -127,7 +128,7 @@ def test_anchor_without_a_negative_or_positive_is_skipped():
 
 
 def brute_force(embeddings, labels, rule):
-    distances = pairwise_distances(embeddings)
+    distances = torch.cdist(embeddings, embeddings)  # up to 14 rows: torch compares the rows directly, exactly
     size = len(labels)
     out = []
     for a in range(size):
@@ -204,7 +205,7 @@ def test_semihard_picks_the_closest_of_pytorch_metric_learnings_semihard_negativ
     candidates = {}
     for a, p, n in as_list(band(embeddings, labels)):
         candidates.setdefault((a, p), []).append(n)
-    distances = pairwise_distances(embeddings)
+    distances = torch.cdist(embeddings, embeddings)
     ours = {(a, p): n for a, p, n in as_list(semihard_triplets(embeddings, labels))}
     for (a, p), negatives in candidates.items():
         assert ours[(a, p)] == min(negatives, key=lambda n: (distances[a, n].item(), n))
@@ -245,3 +246,124 @@ def test_squaring_the_distance_does_not_change_which_triplets_are_mined(miner, b
     plain = miner(embeddings, labels, metric="euclidean")
     squared = miner(embeddings, labels, metric="squared_euclidean")
     assert as_list(plain) == as_list(squared)
+
+
+# --- one call shape ---------------------------------------------------------------------
+
+TRIPLET_MINERS = {
+    "random": random_triplets,
+    "hard": hard_triplets,
+    "semi-hard": semihard_triplets,
+    "batch-hard": batch_hard_triplets,
+}
+
+
+def test_every_triplet_miner_has_one_call_shape():
+    shapes = {name: inspect.signature(miner) for name, miner in TRIPLET_MINERS.items()}
+    for name, signature in shapes.items():
+        parameters = list(signature.parameters.values())
+        assert [(p.name, p.kind, p.default) for p in parameters] == [
+            ("embeddings", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
+            ("labels", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
+            ("metric", inspect.Parameter.KEYWORD_ONLY, "euclidean"),
+            ("generator", inspect.Parameter.KEYWORD_ONLY, None),
+        ], name
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "squared_euclidean", "cosine"])
+def test_a_dict_of_miners_is_called_alike_and_each_returns_valid_triplets(metric):
+    embeddings, labels = random_batch(7, 12, 3, 2)
+    for name, miner in TRIPLET_MINERS.items():
+        anchor, positive, negative = miner(embeddings, labels, metric=metric, generator=torch.Generator().manual_seed(1))
+        assert len(anchor) > 0, name
+        assert (labels[anchor] == labels[positive]).all() and (anchor != positive).all(), name
+        assert (labels[anchor] != labels[negative]).all(), name
+
+
+def test_an_argument_a_miner_does_not_use_changes_nothing():
+    embeddings, labels = random_batch(3, 12, 3, 2)
+    # random_triplets looks at no distance: the metric does not change the draw
+    draws = [random_triplets(embeddings, labels, metric=metric, generator=torch.Generator().manual_seed(4))
+             for metric in ("euclidean", "squared_euclidean", "cosine")]
+    assert as_list(draws[0]) == as_list(draws[1]) == as_list(draws[2])
+    # the distance-based miners are deterministic: a generator does not change the result
+    for miner in (hard_triplets, semihard_triplets, batch_hard_triplets):
+        seeded = miner(embeddings, labels, generator=torch.Generator().manual_seed(4))
+        assert as_list(seeded) == as_list(miner(embeddings, labels))
+
+
+@pytest.mark.parametrize("miner", list(TRIPLET_MINERS.values()), ids=list(TRIPLET_MINERS))
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"generator": 0}, TypeError,
+         r"generator must be a torch.Generator or None, got int; for a seed pass torch.Generator\(\).manual_seed\(seed\)"),
+        ({"generator": "seed"}, TypeError, r"generator must be a torch.Generator or None, got str"),
+        ({"metric": "manhattan"}, ValueError,
+         r"metric must be one of \('euclidean', 'squared_euclidean', 'cosine'\), got 'manhattan'"),
+        ({"metric": None}, ValueError, r"metric must be one of \('euclidean', 'squared_euclidean', 'cosine'\), got None"),
+    ],
+)
+def test_every_miner_checks_every_argument_even_one_it_does_not_use(miner, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        miner(torch.zeros(4, 2), torch.tensor([0, 0, 1, 1]), **kwargs)
+
+
+# --- bad input and extreme values ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("miner", list(TRIPLET_MINERS.values()), ids=list(TRIPLET_MINERS))
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("size", [9, 40])
+def test_a_non_finite_embedding_is_refused_with_its_row(miner, bad, size):
+    # NaN used to leave semihard_triplets with "index 8 is out of bounds" and the other miners with garbage indices.
+    embeddings = torch.randn(size, 3, generator=torch.Generator().manual_seed(0))
+    embeddings[3, 1] = bad
+    with pytest.raises(ValueError, match=rf"embeddings must be finite, got NaN or inf in row 3 \(of {size}\)"):
+        miner(embeddings, torch.arange(size) % 3)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: semihard_triplets(None, torch.tensor([0, 1])), TypeError,
+         r"embeddings must be a torch.Tensor, got NoneType"),
+        (lambda: hard_triplets(torch.zeros(2, 2), (i for i in range(2))), TypeError,
+         r"labels must be a torch.Tensor, got generator"),
+        (lambda: random_triplets([[0.0], [1.0]], torch.tensor([0, 1])), TypeError,
+         r"embeddings must be a torch.Tensor, got list"),
+        (lambda: batch_hard_triplets(torch.zeros(2), torch.tensor([0, 1])), ValueError,
+         r"embeddings must be 2-D \(batch, embedding_dim\), got shape \(2,\)"),
+        (lambda: random_triplets(torch.zeros(3, 2), torch.tensor([0, 1])), ValueError,
+         r"labels must have one entry per embedding: expected \(3,\), got \(2,\)"),
+        (lambda: all_triplets(None), TypeError, r"labels must be a torch.Tensor, got NoneType"),
+        (lambda: all_pairs(torch.tensor([0.5, 1.0])), TypeError,
+         r"labels must be an integer tensor of class ids, got dtype torch.float32"),
+    ],
+)
+def test_bad_input_raises_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize("miner", [hard_triplets, semihard_triplets, batch_hard_triplets])
+@pytest.mark.parametrize("metric", ["euclidean", "squared_euclidean", "cosine"])
+@pytest.mark.parametrize("scale", [2.0**-120, 2.0**70, 2.0**125])
+def test_huge_and_tiny_embeddings_are_mined_like_ordinary_ones(miner, metric, scale):
+    # In float32, |x|^2 overflows above about 1e19 and underflows below 1e-19: the distances were inf, NaN or 0
+    # and the miners returned garbage. Multiplying by a power of two is exact and changes no ranking.
+    embeddings, labels = random_batch(11, 40, 4, 3)
+    embeddings = embeddings.float()
+    assert as_list(miner(embeddings * scale, labels, metric=metric)) == as_list(miner(embeddings, labels, metric=metric))
+
+
+@pytest.mark.parametrize("miner", [hard_triplets, semihard_triplets, batch_hard_triplets])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("size", [9, 40])
+def test_half_precision_embeddings_are_mined_like_the_same_numbers_in_float32(miner, dtype, size):
+    # torch's CPU cdist has no half kernel (used below 26 rows): distances are ranked in float32.
+    embeddings, labels = random_batch(5, size, 3, 4)
+    half = embeddings.to(dtype)
+    triplets = miner(half, labels)
+    assert as_list(triplets) == as_list(miner(half.float(), labels))
+    assert all(index.dtype == torch.long for index in triplets)

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import REDUCTIONS, assert_same, shapes, value_and_grad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,23 +18,6 @@ from lossbook.losses.nlp import (
     mixed_cross_entropy,
     self_adjusting_dice_loss,
 )
-
-REDUCTIONS = ["mean", "sum", "none"]
-
-shapes = st.lists(st.integers(min_value=1, max_value=5), min_size=1, max_size=3).map(tuple)
-
-
-def value_and_grad(loss_fn, input, target, **kwargs):
-    input = input.clone().requires_grad_(True)
-    value = loss_fn(input, target, **kwargs)
-    value.backward(torch.ones_like(value))
-    return value.detach(), input.grad
-
-
-def assert_same(got, want, **tolerances):
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w, **tolerances)
-
 
 # --- written-out oracles ------------------------------------------------------------------
 
@@ -201,21 +185,32 @@ def test_on_negatives_the_dsc_is_the_papers_literal_form(alpha):
     torch.testing.assert_close(got, paper_dsc_formula(torch.sigmoid(logits), target, alpha, 0.5))
 
 
+def textbook_dice(logits, target, smooth, squared):
+    """Plain multiclass dice, 1 - (2py + g) / (p + y + g) (squared: p^2 + y^2), no weight anywhere, class mean."""
+    p = torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
+    y = torch.stack([(target == c).to(logits.dtype) for c in range(logits.shape[1])], dim=1)
+    denominator = p * p + y * y + smooth if squared else p + y + smooth
+    return (1 - (2 * p * y + smooth) / denominator).mean(dim=1)
+
+
 @pytest.mark.parametrize("squared", [False, True])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_alpha_zero_is_plain_dice_in_value_and_gradient(squared, reduction):
+@pytest.mark.parametrize("loss", ["dice_loss", "self_adjusting_dice_loss(alpha=0)"])
+def test_dice_and_alpha_zero_dsc_are_the_textbook_dice_in_value_and_gradient(squared, reduction, loss):
+    # Each against the formula written out by hand, not against each other (one code path serves both).
     generator = torch.Generator().manual_seed(3)
     logits = torch.randn(4, 5, 6, generator=generator, dtype=torch.float64) * 4
     target = torch.randint(0, 5, (4, 6), generator=generator)
     kwargs = dict(squared_denominator=squared, reduction=reduction, smooth=0.7)
-    got = value_and_grad(lambda x, y: self_adjusting_dice_loss(x, y, alpha=0.0, **kwargs), logits, target)
-    assert_same(got, value_and_grad(lambda x, y: dice_loss(x, y, **kwargs), logits, target))
-    # and plain dice is the textbook 1 - (2py + g) / (p + y + g), no weight anywhere
-    p = torch.softmax(logits, dim=1)
-    one_hot = F.one_hot(target, 5).movedim(-1, 1).double()
-    denominator = p**2 + one_hot**2 + 0.7 if squared else p + one_hot + 0.7
-    textbook = (1 - (2 * p * one_hot + 0.7) / denominator).mean(dim=1)
-    torch.testing.assert_close(got[0], reduce_tokens(textbook, torch.ones_like(textbook), reduction))
+    if loss == "dice_loss":
+        got = value_and_grad(lambda x, y: dice_loss(x, y, **kwargs), logits, target)
+    else:
+        got = value_and_grad(lambda x, y: self_adjusting_dice_loss(x, y, alpha=0.0, **kwargs), logits, target)
+    want = value_and_grad(
+        lambda x, y: reduce_tokens(textbook_dice(x, y, 0.7, squared), torch.ones(4, 6, dtype=x.dtype), reduction),
+        logits, target,
+    )
+    assert_same(got, want)
 
 
 def test_the_self_adjusting_weight_shrinks_easy_tokens_more_than_hard_ones():
@@ -360,7 +355,7 @@ def test_dsc_input_is_checked():
 
 def test_dsc_guard_names_the_loss_when_given_probabilities():
     probs = torch.softmax(torch.tensor([[2.0, 0.0, -1.0]]), dim=1)
-    with guard_mode("raise"), pytest.raises(ProbabilitiesNotLogitsError, match=r"self_adjusting_dice_loss got input that looks like probabilities, not logits: .*self_adjusting_dice_loss applies the sigmoid or softmax itself"):
+    with guard_mode("raise"), pytest.raises(ProbabilitiesNotLogitsError, match=r"self_adjusting_dice_loss got input that looks like probabilities, not logits: .*self_adjusting_dice_loss applies the sigmoid \(float targets\) or softmax \(class indices\) itself"):
         self_adjusting_dice_loss(probs, torch.tensor([0]))
 
 
@@ -574,25 +569,25 @@ def test_mixed_ce_weight_schedule_rises_linearly_to_one_half():
 
 
 def test_mixed_ce_weight_rejects_progress_outside_zero_one():
-    with pytest.raises(ValueError, match=r"progress must be in \[0, 1\] \(updates done / total updates\), got 1.5"):
+    with pytest.raises(ValueError, match=r"progress must be a finite number in \[0, 1\], got 1.5"):
         mixed_ce_weight(1.5)
-    with pytest.raises(ValueError, match=r"progress must be a finite number >= 0, got -0.1"):
+    with pytest.raises(ValueError, match=r"progress must be a finite number in \[0, 1\], got -0.1"):
         mixed_ce_weight(-0.1)
-    with pytest.raises(ValueError, match=r"max_weight must be in \[0, 1\], got 2"):
+    with pytest.raises(ValueError, match=r"max_weight must be a finite number in \[0, 1\], got 2"):
         mixed_ce_weight(0.5, max_weight=2)
 
 
 def test_mixed_ce_rejects_bad_arguments():
     logits, target = torch.zeros(2, 3), torch.tensor([0, 1])
-    with pytest.raises(ValueError, match=r"m must be in \[0, 1\] \(the paper uses at most 0.5\), got 1.5"):
+    with pytest.raises(ValueError, match=r"m must be a finite number in \[0, 1\], got 1.5"):
         mixed_cross_entropy(logits, target, m=1.5)
-    with pytest.raises(ValueError, match=r"m must be a finite number >= 0, got -0.5"):
+    with pytest.raises(ValueError, match=r"m must be a finite number in \[0, 1\], got -0.5"):
         mixed_cross_entropy(logits, target, m=-0.5)
     with pytest.raises(TypeError, match=r"m must be a real number, got NoneType"):
         mixed_cross_entropy(logits, target, m=None)
     with pytest.raises(TypeError, match=r"missing 1 required keyword-only argument: 'm'"):
         mixed_cross_entropy(logits, target)
-    with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"label_smoothing must be a finite number in \[0, 1\], got 1.5"):
         mixed_cross_entropy(logits, target, m=0.5, label_smoothing=1.5)
     with pytest.raises(TypeError, match=r"target must hold integer class indices, got dtype torch.float32"):
         mixed_cross_entropy(logits, torch.tensor([0.0, 1.0]), m=0.5)
@@ -607,3 +602,24 @@ def test_a_greedy_token_equal_to_a_class_valued_ignore_index_still_counts():
     got = mixed_cross_entropy(logits, target, m=0.5, ignore_index=0, reduction="none")
     log_p = torch.log_softmax(logits[0], dim=0)
     torch.testing.assert_close(got, torch.stack([-0.5 * log_p[2] - 0.5 * log_p[0], torch.tensor(0.0, dtype=torch.float64)]))
+
+
+@pytest.mark.parametrize("loss_fn", [dice_loss, self_adjusting_dice_loss, batch_dice_loss])
+def test_dice_float_class_indices_are_a_type_error_not_a_shape_error(loss_fn):
+    with pytest.raises(TypeError, match=r"target has the shape of class indices \(2,\) but dtype torch.float32"):
+        loss_fn(torch.zeros(2, 3), torch.tensor([0.0, 2.0]))
+
+
+@pytest.mark.parametrize("bad", [None, (v for v in [0, 1])])
+@pytest.mark.parametrize("loss_fn", [dice_loss, batch_dice_loss, lambda x, y: mixed_cross_entropy(x, y, m=0.3)])
+def test_nlp_losses_name_none_or_a_generator(loss_fn, bad):
+    with pytest.raises(TypeError, match=r"^input must be a torch.Tensor, got (NoneType|generator)"):
+        loss_fn(bad, torch.tensor([0, 1]))
+    with pytest.raises(TypeError, match=r"^target must be a torch.Tensor, got (NoneType|generator)"):
+        loss_fn(torch.zeros(2, 3), bad)
+
+
+@pytest.mark.parametrize("bad", [[True, False], (v for v in [True, False])])
+def test_dice_mask_must_be_a_tensor(bad):
+    with pytest.raises(TypeError, match=r"^mask must be a torch.Tensor, got (list|generator)"):
+        dice_loss(torch.zeros(2, 3), torch.tensor([0, 1]), mask=bad)
