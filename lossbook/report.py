@@ -64,8 +64,10 @@ def claim(holds, statement: str) -> None:
         ...
         lossbook.report.ClaimError: the chapter claims that the trained model is worse, but its run does not support it
     """
-    if not isinstance(statement, str) or not statement.strip():
-        raise TypeError(f"statement must be a non-empty string, got {statement!r}")
+    if not isinstance(statement, str):
+        raise TypeError(f"statement must be a str (the claim in words), got {type(statement).__name__}")
+    if not statement.strip():
+        raise ValueError(f"statement must be a non-empty string, got {statement!r}")
     if isinstance(holds, torch.Tensor):
         if holds.dtype != torch.bool or holds.numel() != 1:
             raise TypeError(f"holds must be a bool or a one-element bool tensor, got {holds.dtype} of shape {tuple(holds.shape)}")
@@ -128,7 +130,9 @@ def glue(name: str, value) -> None:
     Example:
         >>> glue("ece_cross_entropy", 0.0721)  # in markdown: {glue:text}`ece_cross_entropy:.3f`
     """
-    if not isinstance(name, str) or not _GLUE_NAME.match(name):
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    if not _GLUE_NAME.match(name):
         raise ValueError(f"name must be letters, digits, '_' or '-', starting with a letter, got {name!r}")
     value = _plain(value)
     if isinstance(value, float) and value != value:

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lossbook._validate import check_floating, check_nonempty, check_real
-from lossbook.data._checksum import values_sha256
+from lossbook._validate import check_bool, check_floating, check_fraction, check_int, check_nonempty, check_real
+from lossbook.data._checksum import check_values_sha256
 
 __all__ = ["Diabetes", "DiabetesSplit", "load_diabetes", "train_test_split", "inject_outliers"]
 
@@ -99,18 +99,7 @@ def check_diabetes_values(features: np.ndarray, target: np.ndarray) -> None:
         ("features", features, FEATURES_DECIMALS, FEATURES_SHA256),
         ("target", target, TARGET_DECIMALS, TARGET_SHA256),
     ):
-        try:
-            got = values_sha256(array, decimals=decimals)
-        except ValueError as error:
-            raise ValueError(f"diabetes {name} are not the expected data: {error}") from None
-        if got != expected:
-            raise ValueError(f"diabetes {name} sha256 of the values mismatch: expected {expected}, got {got}")
-
-
-def _check_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    return seed
+        check_values_sha256(array, expected, decimals=decimals, name=f"diabetes {name}")
 
 
 def train_test_split(data: Diabetes, *, test_fraction: float = 0.25, seed: int = 0) -> DiabetesSplit:
@@ -131,10 +120,8 @@ def train_test_split(data: Diabetes, *, test_fraction: float = 0.25, seed: int =
     """
     if not isinstance(data, Diabetes):
         raise TypeError(f"data must be a Diabetes (from load_diabetes), got {type(data).__name__}")
-    test_fraction = check_real("test_fraction", test_fraction, minimum=0.0, inclusive=False)
-    if test_fraction >= 1.0:
-        raise ValueError(f"test_fraction must be < 1, got {test_fraction!r}")
-    generator = torch.Generator().manual_seed(_check_seed(seed))
+    test_fraction = check_fraction("test_fraction", test_fraction)
+    generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
     rows = len(data.target)
     order = torch.randperm(rows, generator=generator)
     n_test = round(test_fraction * rows)
@@ -188,13 +175,10 @@ def inject_outliers(
     check_nonempty("target", target)
     if target.dim() != 1:
         raise ValueError(f"target must be 1-D, got shape {tuple(target.shape)}")
-    fraction = check_real("fraction", fraction, minimum=0.0)
-    if fraction > 1.0:
-        raise ValueError(f"fraction must be in [0, 1], got {fraction!r}")
+    fraction = check_fraction("fraction", fraction, inclusive=True)
     scale = check_real("scale", scale, minimum=0.0, inclusive=False)
-    if not isinstance(two_sided, bool):
-        raise TypeError(f"two_sided must be a bool, got {type(two_sided).__name__}")
-    generator = torch.Generator().manual_seed(_check_seed(seed))
+    check_bool("two_sided", two_sided)
+    generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
     n = target.numel()
     chosen = torch.randperm(n, generator=generator)[: round(fraction * n)].to(target.device)
     signs = torch.ones(len(chosen), dtype=target.dtype)

@@ -22,8 +22,8 @@ from importlib import resources
 import numpy as np
 import torch
 
-from lossbook._validate import check_real
-from lossbook.data._checksum import values_sha256
+from lossbook._validate import check_fraction, check_int
+from lossbook.data._checksum import check_values_sha256
 
 __all__ = ["Digits", "DigitsSplit", "load_digits", "stratified_split"]
 
@@ -75,12 +75,7 @@ def _read_checked(package: str, relative_path: str, expected: dict[str, str], na
     """Pixels and labels of a data file inside an installed package, after checking their values' sha256."""
     pixels, labels = _parse_csv(resources.files(package).joinpath(relative_path).read_bytes())
     for part, values in (("pixels", pixels), ("labels", labels)):
-        try:
-            got = values_sha256(values, decimals=0)
-        except ValueError as error:
-            raise ValueError(f"{name} {part} are not the expected data: {error}") from None
-        if got != expected[part]:
-            raise ValueError(f"{name} {part} sha256 of the values mismatch: expected {expected[part]}, got {got}")
+        check_values_sha256(values, expected[part], decimals=0, name=f"{name} {part}")
     return pixels, labels
 
 
@@ -132,11 +127,8 @@ def stratified_split(data: Digits, *, test_fraction: float = 0.25, seed: int = 0
     """
     if not isinstance(data, Digits):
         raise TypeError(f"data must be Digits (from load_digits), got {type(data).__name__}")
-    test_fraction = check_real("test_fraction", test_fraction, minimum=0.0, inclusive=False)
-    if test_fraction >= 1.0:
-        raise ValueError(f"test_fraction must be < 1, got {test_fraction!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    test_fraction = check_fraction("test_fraction", test_fraction)
+    seed = check_int("seed", seed, minimum=0)
     generator = torch.Generator().manual_seed(seed)
     train_rows, test_rows = [], []
     for label in torch.unique(data.labels).tolist():

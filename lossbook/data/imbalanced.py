@@ -18,13 +18,12 @@ Everything is seeded: the same ``seed`` gives the same split on every machine.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
-from lossbook._validate import check_fraction
+from lossbook._validate import check_choice, check_fraction, check_int, check_real
 from lossbook.data.digits import load_digits
 
 __all__ = [
@@ -60,8 +59,7 @@ class ClassificationSplit:
 
     def counts(self, part: str = "train") -> torch.Tensor:
         """Examples per class in ``part`` (``"train"``, ``"val"`` or ``"test"``)."""
-        if part not in ("train", "val", "test"):
-            raise ValueError(f"part must be one of ('train', 'val', 'test'), got {part!r}")
+        check_choice("part", part, ("train", "val", "test"))
         labels = getattr(self, f"y_{part}").long()
         return torch.bincount(labels, minlength=self.num_classes)
 
@@ -80,14 +78,9 @@ def long_tailed_counts(largest: int, num_classes: int, imbalance_ratio: float) -
         >>> long_tailed_counts(100, 5, 10.0)
         [100, 56, 32, 18, 10]
     """
-    if isinstance(largest, bool) or not isinstance(largest, int) or largest < 1:
-        raise ValueError(f"largest must be a positive int, got {largest!r}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
-    if isinstance(imbalance_ratio, bool) or not isinstance(imbalance_ratio, (int, float)):
-        raise TypeError(f"imbalance_ratio must be a real number, got {type(imbalance_ratio).__name__}")
-    if not (math.isfinite(imbalance_ratio) and imbalance_ratio >= 1):
-        raise ValueError(f"imbalance_ratio must be a finite number >= 1, got {imbalance_ratio!r}")
+    largest = check_int("largest", largest, minimum=1)
+    num_classes = check_int("num_classes", num_classes, minimum=2)
+    imbalance_ratio = check_real("imbalance_ratio", imbalance_ratio, minimum=1.0)
     exponents = [c / (num_classes - 1) for c in range(num_classes)]
     return [max(1, round(largest * imbalance_ratio ** (-e))) for e in exponents]
 
@@ -111,8 +104,7 @@ def imbalanced_digits(
         >>> split.counts("test").tolist()
         [53, 55, 53, 55, 54, 55, 54, 54, 52, 54]
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = check_int("seed", seed, minimum=0)
     test_fraction = check_fraction("test_fraction", test_fraction)
     val_fraction = check_fraction("val_fraction", val_fraction)
     if test_fraction + val_fraction >= 1:
@@ -158,8 +150,9 @@ def one_vs_rest(split: ClassificationSplit, positive: int) -> ClassificationSpli
         >>> int(binary.y_train.sum()), len(binary.y_train)
         (9, 355)
     """
-    if isinstance(positive, bool) or not isinstance(positive, int) or not 0 <= positive < split.num_classes:
-        raise ValueError(f"positive must be a class index in [0, {split.num_classes - 1}], got {positive!r}")
+    if not isinstance(split, ClassificationSplit):
+        raise TypeError(f"split must be a ClassificationSplit (from imbalanced_digits), got {type(split).__name__}")
+    positive = check_int("positive", positive, minimum=0, maximum=split.num_classes - 1)
     return replace(
         split,
         y_train=(split.y_train == positive).float(),

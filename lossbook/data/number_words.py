@@ -46,10 +46,12 @@ import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
-from numbers import Integral
 
 import numpy as np
 import torch
+
+from lossbook._validate import check_choice, check_int, check_real, check_split_fractions, check_str_sequence
+from lossbook.models.vocab import BOS, EOS, PAD, SEQUENCE_SPECIALS, UNK, Vocabulary
 
 __all__ = [
     "VARIANTS",
@@ -63,7 +65,7 @@ __all__ = [
     "references",
     "tokenize",
     "detokenize",
-    "Vocabulary",
+    "build_vocabulary",
     "split_numbers",
     "sample_variants",
     "NumberWords",
@@ -76,15 +78,13 @@ VARIANTS = ("fr", "fr_BE", "fr_CH")
 DEFAULT_MIX = {"fr": 0.6, "fr_BE": 0.2, "fr_CH": 0.2}
 """How often a training target is written in each variant."""
 
-PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 MAX_NUMBER = 1_000_000  # from a million on, French number words follow other rules ("un million" is a noun)
 
 _TOKEN = re.compile(r"[^\s,-]+|[,-]")
 
 
 def _check_number(n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, Integral):
-        raise TypeError(f"n must be an int, got {type(n).__name__}")
+    n = check_int("n", n)
     if not 0 <= n < MAX_NUMBER:
         raise ValueError(f"n must be in [0, {MAX_NUMBER}), got {n!r}")
     return int(n)
@@ -101,6 +101,12 @@ def _num2words(n: int, lang: str) -> str:
 
 
 @functools.lru_cache(maxsize=None)
+def _cached_words(n: int, lang: str) -> str:
+    # Cached after the checks, so a bad argument gets its message and not lru_cache's "unhashable type".
+    text = _num2words(n, lang)
+    return text if lang in ("en", "fr") else _agree(text)
+
+
 def english(n: int) -> str:
     """The English words for ``n`` (num2words, British style: "one hundred and one").
 
@@ -108,7 +114,7 @@ def english(n: int) -> str:
         >>> english(71)
         'seventy-one'
     """
-    return _num2words(_check_number(n), "en")
+    return _cached_words(_check_number(n), "en")
 
 
 def _agree(text: str) -> str:
@@ -118,7 +124,6 @@ def _agree(text: str) -> str:
     return re.sub(r"\bquatre-vingt$", "quatre-vingts", text)  # 80 at the end of a number
 
 
-@functools.lru_cache(maxsize=None)
 def french(n: int, variant: str = "fr") -> str:
     """The French words for ``n`` in one variant: ``"fr"`` (France), ``"fr_BE"``, ``"fr_CH"``.
 
@@ -136,10 +141,7 @@ def french(n: int, variant: str = "fr") -> str:
         ['deux cent quatre-vingts', 'deux cent quatre-vingts', 'deux cent huitante']
     """
     n = _check_number(n)
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
-    text = _num2words(n, variant)
-    return text if variant == "fr" else _agree(text)
+    return _cached_words(n, check_choice("variant", variant, VARIANTS))
 
 
 def references(n: int) -> tuple[str, ...]:
@@ -173,75 +175,27 @@ def detokenize(tokens: list[str] | tuple[str, ...]) -> str:
         >>> detokenize(['one', 'thousand', ',', 'quatre', '-', 'vingt', '-', 'dix'])
         'one thousand, quatre-vingt-dix'
     """
-    if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):
-        raise TypeError("tokens must be a list of str (use tokenize(text) to split a string)")
+    tokens = check_str_sequence("tokens", tokens, what="str (use tokenize(text) to split a string)")
     return " ".join(tokens).replace(" - ", "-").replace(" ,", ",")
 
 
-@dataclass(frozen=True)
-class Vocabulary:
-    """Tokens to indices: ``<pad>`` = 0, ``<bos>`` = 1, ``<eos>`` = 2, ``<unk>`` = 3, then the words."""
+def build_vocabulary(texts: list[str]) -> Vocabulary:
+    """The :class:`~lossbook.models.vocab.Vocabulary` of the translation task: every token of ``texts``.
 
-    itos: tuple[str, ...]
+    ``<pad>`` = 0, ``<bos>`` = 1, ``<eos>`` = 2, ``<unk>`` = 3, then the tokens of
+    :func:`tokenize`, most frequent first (ties alphabetically). It reads texts with
+    :func:`tokenize` and :meth:`~lossbook.models.vocab.Vocabulary.decode` gives a text back
+    through :func:`detokenize`.
 
-    SPECIALS = (PAD, BOS, EOS, UNK)
-
-    @classmethod
-    def build(cls, texts: list[str]) -> Vocabulary:
-        """The tokens of ``texts``, most frequent first (ties alphabetically)."""
-        counts = Counter(token for text in texts for token in tokenize(text))
-        return cls((*cls.SPECIALS, *sorted(counts, key=lambda t: (-counts[t], t))))
-
-    def __post_init__(self) -> None:
-        if tuple(self.itos[:4]) != self.SPECIALS:
-            raise ValueError(f"itos must start with {self.SPECIALS!r}, got {tuple(self.itos[:4])!r}")
-        if len(set(self.itos)) != len(self.itos):
-            raise ValueError("itos must not repeat a token")
-        object.__setattr__(self, "_stoi", {t: i for i, t in enumerate(self.itos)})
-
-    def __len__(self) -> int:
-        return len(self.itos)
-
-    @property
-    def pad_index(self) -> int:
-        return 0
-
-    @property
-    def bos_index(self) -> int:
-        return 1
-
-    @property
-    def eos_index(self) -> int:
-        return 2
-
-    def encode(self, texts: list[str], *, add_eos: bool = False) -> torch.Tensor:
-        """Token indices of ``texts``, padded with 0 to the longest: an int64 tensor ``(N, L)``.
-
-        Unknown tokens map to ``<unk>`` (3); ``add_eos`` appends ``<eos>`` (2) to each text.
-        """
-        if isinstance(texts, str) or not texts:
-            raise ValueError("texts must be a non-empty list of str")
-        rows = [[self._stoi.get(t, 3) for t in tokenize(text)] + ([2] if add_eos else []) for text in texts]  # type: ignore[attr-defined]
-        out = torch.zeros(len(rows), max(len(r) for r in rows), dtype=torch.long)
-        for i, row in enumerate(rows):
-            out[i, : len(row)] = torch.tensor(row, dtype=torch.long)
-        return out
-
-    def decode(self, indices: torch.Tensor | list[int]) -> str:
-        """The text of one row of indices: stops at the first ``<eos>``, skips ``<pad>`` and ``<bos>``."""
-        words = []
-        for index in (indices.tolist() if isinstance(indices, torch.Tensor) else indices):
-            if index == 2:
-                break
-            if index not in (0, 1):
-                words.append(self.itos[index])
-        return detokenize(words)
-
-
-def _check_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    return int(seed)
+    Example:
+        >>> vocab = build_vocabulary(["quatre-vingt-dix", "dix"])
+        >>> vocab.itos
+        ('<pad>', '<bos>', '<eos>', '<unk>', '-', 'dix', 'quatre', 'vingt')
+        >>> ids, lengths = vocab.encode(["quatre-vingt-dix"], add_eos=True)
+        >>> ids.tolist(), vocab.decode(ids[0])
+        ([[6, 4, 7, 4, 5, 2]], 'quatre-vingt-dix')
+    """
+    return Vocabulary.build(texts, specials=SEQUENCE_SPECIALS, tokenizer=tokenize, detokenizer=detokenize)
 
 
 def split_numbers(
@@ -257,11 +211,9 @@ def split_numbers(
         ValueError: ``max_number`` is not an int in ``[3, 1_000_000]``, ``seed`` is not a
             non-negative int, or ``fractions`` are not three non-negative numbers summing to 1.
     """
-    if isinstance(max_number, bool) or not isinstance(max_number, Integral) or not 3 <= max_number <= MAX_NUMBER:
-        raise ValueError(f"max_number must be an int in [3, {MAX_NUMBER}], got {max_number!r}")
-    seed = _check_seed(seed)
-    if len(fractions) != 3 or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-9:
-        raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions!r}")
+    max_number = check_int("max_number", max_number, minimum=3, maximum=MAX_NUMBER)
+    seed = check_int("seed", seed, minimum=0)
+    fractions = check_split_fractions("fractions", fractions, parts=3)
     order = np.random.default_rng(seed).permutation(int(max_number))
     n_dev, n_test = round(fractions[1] * max_number), round(fractions[2] * max_number)
     n_train = int(max_number) - n_dev - n_test
@@ -270,12 +222,14 @@ def split_numbers(
 
 
 def _check_mix(mix: object) -> dict[str, float]:
-    if not isinstance(mix, dict) or not mix or any(v not in VARIANTS for v in mix):
+    if not isinstance(mix, dict):
+        raise TypeError(f"mix must be a dict from variants {VARIANTS} to probabilities, got {type(mix).__name__}")
+    if not mix or any(v not in VARIANTS for v in mix):
         raise ValueError(f"mix must be a dict from variants {VARIANTS} to probabilities, got {mix!r}")
-    probabilities = list(mix.values())
-    if any(isinstance(p, bool) or not isinstance(p, (int, float)) or p < 0 for p in probabilities) or abs(sum(probabilities) - 1) > 1e-9:
+    probabilities = {v: check_real(f"mix[{v!r}]", p, minimum=0.0) for v, p in mix.items()}
+    if abs(sum(probabilities.values()) - 1) > 1e-9:
         raise ValueError(f"mix must hold non-negative probabilities summing to 1, got {mix!r}")
-    return {v: float(p) for v, p in mix.items()}
+    return probabilities
 
 
 def sample_variants(count: int, *, mix: dict[str, float] = DEFAULT_MIX, seed: int) -> tuple[str, ...]:
@@ -285,12 +239,11 @@ def sample_variants(count: int, *, mix: dict[str, float] = DEFAULT_MIX, seed: in
         >>> sample_variants(5, mix={"fr": 1.0}, seed=0)
         ('fr', 'fr', 'fr', 'fr', 'fr')
     """
-    if isinstance(count, bool) or not isinstance(count, Integral) or count < 0:
-        raise ValueError(f"count must be a non-negative int, got {count!r}")
+    count = check_int("count", count, minimum=0)
     mix = _check_mix(mix)
     names = list(mix)
     # A stream of its own (seed, 1), so changing the mix never changes the split.
-    drawn = np.random.default_rng([_check_seed(seed), 1]).choice(len(names), size=int(count), p=list(mix.values()))
+    drawn = np.random.default_rng([check_int("seed", seed, minimum=0), 1]).choice(len(names), size=int(count), p=list(mix.values()))
     return tuple(names[i] for i in drawn)
 
 
@@ -317,11 +270,11 @@ class NumberWords:
 
     def sources(self, numbers) -> torch.Tensor:
         """The English source of each number as padded indices ``(N, L)``."""
-        return self.source_vocab.encode([english(n) for n in numbers])
+        return self.source_vocab.encode([english(n) for n in numbers])[0]
 
     def train_tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Sources ``(N, S)`` and targets ``(N, T)`` of the training pairs; each target ends in ``<eos>``, padding is 0."""
-        return self.sources(self.train_pairs), self.target_vocab.encode(list(self.train_targets), add_eos=True)
+        return self.sources(self.train_pairs), self.target_vocab.encode(list(self.train_targets), add_eos=True)[0]
 
     @staticmethod
     def references(numbers) -> list[tuple[str, ...]]:
@@ -366,8 +319,7 @@ def load_number_words(
         >>> len(data.train), len(data.dev), len(data.test)
         (70, 10, 20)
     """
-    if isinstance(copies, bool) or not isinstance(copies, Integral) or copies < 1:
-        raise ValueError(f"copies must be a positive int, got {copies!r}")
+    copies = check_int("copies", copies, minimum=1)
     train, dev, test = split_numbers(max_number, seed=seed, fractions=fractions)
     pairs = tuple(n for n in train for _ in range(int(copies)))
     variants = sample_variants(len(pairs), mix=mix, seed=seed)
@@ -379,7 +331,7 @@ def load_number_words(
         train_pairs=pairs,
         train_variants=variants,
         train_targets=targets,
-        source_vocab=Vocabulary.build([english(n) for n in train]),
-        target_vocab=Vocabulary.build(list(targets)),
+        source_vocab=build_vocabulary([english(n) for n in train]),
+        target_vocab=build_vocabulary(list(targets)),
         mix=_check_mix(mix),
     )

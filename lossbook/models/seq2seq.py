@@ -17,13 +17,7 @@ embedding of the previous token (Bahdanau et al.'s "deep output").
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Sequence
-from numbers import Integral
-
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from lossbook._validate import check_int, check_tensor

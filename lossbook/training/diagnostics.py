@@ -11,12 +11,12 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from lossbook._validate import check_bool, check_int, check_real, check_tensor
+from lossbook._validate import check_int, check_real, check_tensor
 from lossbook.report import progress_bar
 
 from lossbook.training.loop import LossFn, epoch_batches
@@ -191,9 +191,7 @@ def lr_range_test(
     steps = check_int("steps", steps, minimum=2)
     if mode not in ("exponential", "linear"):
         raise ValueError(f"mode must be one of ('exponential', 'linear'), got {mode!r}")
-    smoothing = check_real("smoothing", smoothing, minimum=0.0)
-    if smoothing >= 1.0:
-        raise ValueError(f"smoothing must be in [0, 1), got {smoothing:g}")
+    smoothing = check_real("smoothing", smoothing, minimum=0.0, maximum=1.0, inclusive=(True, False))
     stop_factor = check_real("stop_factor", stop_factor, minimum=1.0, inclusive=False)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     n = len(inputs)

@@ -3,7 +3,8 @@ r"""Fine-tuning a pretrained sentence classifier with any loss, and reading it o
 The two MiniLM chapters (focal loss and calibration; CE + supervised contrastive
 fine-tuning) train the same way and differ only in the loss, so the loop lives here:
 
-* :func:`fine_tune` — AdamW with linear warm-up then linear decay (the BERT recipe),
+* :func:`fine_tune` — AdamW with linear warm-up then linear decay (the BERT recipe,
+  :func:`lossbook.training.schedules.linear_warmup_decay`),
   seeded batches, an optional ``tqdm`` bar, gradient clipping at norm 1; the loss is a
   function of ``(logits, embedding, labels)`` so both cross-entropy-style losses and
   :func:`~lossbook.losses.ce_plus_scl` plug in;
@@ -19,34 +20,33 @@ import numpy as np
 import torch
 from torch import nn
 
-from lossbook._validate import check_int, check_real
-from lossbook.training.loop import epoch_batches
+from lossbook._validate import check_int, check_real, check_str_sequence
 from lossbook.models.minilm import tokenize
+from lossbook.training.loop import epoch_batches
+from lossbook.training.schedules import linear_warmup_decay_scheduler
 
-__all__ = ["LossOnOutputs", "linear_warmup_decay", "fine_tune", "predict"]
+__all__ = ["LossOnOutputs", "fine_tune", "predict"]
 
 LossOnOutputs = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 """``loss(logits, embedding, labels) -> scalar``."""
 
 
-def linear_warmup_decay(step: int, *, total_steps: int, warmup_steps: int) -> float:
-    """The learning-rate factor at ``step``: up linearly over ``warmup_steps``, then down linearly to 0.
-
-    Example:
-        >>> [round(linear_warmup_decay(s, total_steps=10, warmup_steps=2), 3) for s in (0, 1, 2, 6, 10)]
-        [0.5, 1.0, 1.0, 0.5, 0.0]
-    """
-    if step < warmup_steps:
-        return (step + 1) / warmup_steps
-    return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+def _check_texts(texts: object) -> list[str]:
+    texts = check_str_sequence("texts", texts)
+    if not texts:
+        raise ValueError("texts must not be empty")
+    return texts
 
 
 def _check_texts_and_labels(texts: Sequence[str], labels: object) -> torch.Tensor:
-    if isinstance(texts, str) or not all(isinstance(text, str) for text in texts):
-        raise TypeError("texts must be a sequence of str")
+    _check_texts(texts)
+    if labels is None or isinstance(labels, (str, bytes)):
+        raise TypeError(f"labels must be a 1-D integer array or tensor, got {type(labels).__name__}")
     labels = torch.as_tensor(np.asarray(labels))
-    if labels.dim() != 1 or labels.dtype not in (torch.int64, torch.int32):
-        raise ValueError(f"labels must be a 1-D integer array, got dtype {labels.dtype} and shape {tuple(labels.shape)}")
+    if labels.dtype not in (torch.int64, torch.int32):
+        raise TypeError(f"labels must hold integer class indices, got dtype {labels.dtype}")
+    if labels.dim() != 1:
+        raise ValueError(f"labels must be 1-D, got shape {tuple(labels.shape)}")
     if len(labels) != len(texts):
         raise ValueError(f"labels must have one entry per text: expected {len(texts)}, got {len(labels)}")
     return labels.long()
@@ -88,7 +88,9 @@ def fine_tune(
     batch_size = check_int("batch_size", batch_size, minimum=1)
     lr = check_real("lr", lr, minimum=0.0, inclusive=False)
     head_lr = lr if head_lr is None else check_real("head_lr", head_lr, minimum=0.0, inclusive=False)
-    warmup_fraction = check_real("warmup_fraction", warmup_fraction, minimum=0.0)
+    warmup_fraction = check_real("warmup_fraction", warmup_fraction, minimum=0.0, maximum=1.0)
+    weight_decay = check_real("weight_decay", weight_decay, minimum=0.0)
+    seed = check_int("seed", seed, minimum=0)
     device = next(model.parameters()).device
     head = list(model.head.parameters())
     head_ids = {id(parameter) for parameter in head}
@@ -99,9 +101,7 @@ def fine_tune(
     steps_per_epoch = -(-len(texts) // batch_size)
     total = epochs * steps_per_epoch
     warmup = max(1, round(warmup_fraction * total))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: linear_warmup_decay(step, total_steps=total, warmup_steps=warmup)
-    )
+    scheduler = linear_warmup_decay_scheduler(optimizer, total_steps=total, warmup_steps=warmup)
     generator = torch.Generator().manual_seed(seed)
     losses = []
     model.train()
@@ -132,8 +132,7 @@ def predict(
     padding, and the attention mask keeps each sentence's output independent of its
     batch mates (up to float rounding).
     """
-    if isinstance(texts, str) or not all(isinstance(text, str) for text in texts):
-        raise TypeError("texts must be a sequence of str")
+    _check_texts(texts)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     device = next(model.parameters()).device
     was_training = model.training

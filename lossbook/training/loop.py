@@ -22,8 +22,8 @@ spread of mini-batch gradients, the learning-rate range test) is in
 
 from __future__ import annotations
 
-import copy
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -131,7 +131,9 @@ class History:
         step_batch_size: the number of samples in each update's batch.
         epoch_loss: the loss on the whole training set: before training, then after
             each epoch (``epochs + 1`` values; fewer when training diverged, since only
-            finite values are kept).
+            finite values are kept; none with ``track_epoch_loss=False``).
+        epoch_seconds: wall time of each epoch's updates (without the whole-set loss and
+            ``evaluate``).
         epoch_metrics: what ``evaluate(model)`` returned, before training and after each epoch.
         parameters: with ``record_parameters``, the flattened parameters before training
             and after every update (``updates + 1`` rows); else ``None``.
@@ -144,6 +146,7 @@ class History:
     step_lr: list[float] = field(default_factory=list)
     step_batch_size: list[int] = field(default_factory=list)
     epoch_loss: list[float] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
     epoch_metrics: list[dict] = field(default_factory=list)
     parameters: torch.Tensor | None = None
     diverged: bool = False
@@ -152,6 +155,12 @@ class History:
     def updates(self) -> int:
         """Parameter updates made."""
         return len(self.step_loss)
+
+    def mean_step_loss_per_epoch(self) -> list[float]:
+        """The mean of the mini-batch losses of each completed epoch (what a training log prints)."""
+        per_epoch = self.iterations_per_epoch
+        complete = len(self.step_loss) // per_epoch
+        return [sum(self.step_loss[e * per_epoch:(e + 1) * per_epoch]) / per_epoch for e in range(complete)]
 
 
 def _flat_parameters(model: nn.Module) -> torch.Tensor:
@@ -181,7 +190,9 @@ def fit(
     drop_last: bool = False,
     shuffle: bool = True,
     seed: int = 0,
+    generator: torch.Generator | None = None,
     evaluate: Callable[[nn.Module], dict] | None = None,
+    track_epoch_loss: bool = True,
     record_parameters: bool = False,
     progress: bool = True,
     description: str | None = None,
@@ -205,8 +216,14 @@ def fit(
         drop_last: skip the last batch of an epoch when it is smaller than ``batch_size``.
         shuffle: visit the samples in a fresh random order each epoch.
         seed: seeds the shuffling generator (the model's initialisation is the caller's).
+        generator: the shuffling generator itself, instead of one seeded with ``seed``;
+            pass it when the loss draws from the same generator (a random triplet miner in
+            the metric-learning chapter), so one seed fixes batches and draws together.
         evaluate: ``evaluate(model) -> dict`` of numbers, called before training and
             after each epoch (e.g. test accuracy).
+        track_epoch_loss: compute the loss on the whole training set before training and
+            after each epoch (``History.epoch_loss``). Switch it off when that costs much,
+            or when the loss draws random numbers (the whole-set pass would change them).
         record_parameters: store the flattened parameters after every update.
         progress: show a ``tqdm.auto`` bar over the epochs.
         description: the progress bar's label.
@@ -238,7 +255,10 @@ def fit(
         check_int("batch_size", batch_size, minimum=1)
     epochs = check_int("epochs", epochs, minimum=1)
     check_bool("drop_last", drop_last)
+    check_bool("track_epoch_loss", track_epoch_loss)
     seed = check_int("seed", seed, minimum=0)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
     if (lr is None) == (optimizer is None):
         raise ValueError("give exactly one of lr (plain SGD) or optimizer (a factory), got "
                          f"lr={lr!r} and optimizer={optimizer!r}")
@@ -253,9 +273,11 @@ def fit(
     if per_epoch == 0:
         raise ValueError(f"drop_last=True with batch_size {batch_size} > {n} samples leaves no batch to train on")
 
-    generator = torch.Generator().manual_seed(seed)
+    if generator is None:
+        generator = torch.Generator().manual_seed(seed)
     history = History(batch_size=effective_batch, iterations_per_epoch=per_epoch)
-    history.epoch_loss.append(_full_loss(model, loss_fn, inputs, targets))
+    if track_epoch_loss:
+        history.epoch_loss.append(_full_loss(model, loss_fn, inputs, targets))
     if evaluate is not None:
         history.epoch_metrics.append(dict(evaluate(model)))
     snapshots = [_flat_parameters(model)] if record_parameters else None
@@ -263,6 +285,7 @@ def fit(
     model.train()
     bar = progress_bar(range(epochs), desc=description, disable=not progress, leave=True)
     for _ in bar:
+        start = time.perf_counter()
         for index in epoch_batches(n, effective_batch, drop_last=drop_last, shuffle=shuffle, generator=generator):
             index = index.to(inputs.device)
             loss = loss_fn(model(inputs[index]), targets[index])
@@ -279,16 +302,19 @@ def fit(
             history.step_batch_size.append(len(index))
             if snapshots is not None:
                 snapshots.append(_flat_parameters(model))
+        history.epoch_seconds.append(time.perf_counter() - start)
         if history.diverged:
             break
-        epoch_loss = _full_loss(model, loss_fn, inputs, targets)
-        if not math.isfinite(epoch_loss):
-            history.diverged = True
-            break
-        history.epoch_loss.append(epoch_loss)
+        if track_epoch_loss:
+            epoch_loss = _full_loss(model, loss_fn, inputs, targets)
+            if not math.isfinite(epoch_loss):
+                history.diverged = True
+                break
+            history.epoch_loss.append(epoch_loss)
         if evaluate is not None:
             history.epoch_metrics.append(dict(evaluate(model)))
-        bar.set_postfix(loss=f"{history.epoch_loss[-1]:.4g}")
+        shown = history.epoch_loss[-1] if track_epoch_loss else history.mean_step_loss_per_epoch()[-1]
+        bar.set_postfix(loss=f"{shown:.4g}")
     bar.close()
     if snapshots is not None:
         history.parameters = torch.stack(snapshots)

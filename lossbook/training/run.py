@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from lossbook._validate import check_bool, check_choice, check_int
+
 __all__ = ["RUN_SIZES", "RUN_SIZE_VARIABLE", "DEFAULT_THREADS", "RunConfig", "seed_everything", "choose_device", "choose_run_size", "setup", "current_run"]
 
 RUN_SIZES = ("smoke", "full")
@@ -49,8 +51,7 @@ class RunConfig:
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch (CPU and every GPU) from one integer."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = check_int("seed", seed, minimum=0)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -66,9 +67,7 @@ def choose_run_size(device: torch.device) -> str:
     requested = os.environ.get(RUN_SIZE_VARIABLE)
     if requested is None:
         return "full" if device.type == "cuda" else "smoke"
-    if requested not in RUN_SIZES:
-        raise ValueError(f"{RUN_SIZE_VARIABLE} must be one of {RUN_SIZES}, got {requested!r}")
-    return requested
+    return check_choice(RUN_SIZE_VARIABLE, requested, RUN_SIZES)  # type: ignore[return-value]
 
 
 def setup(seed: int = 0, *, threads: int | None = DEFAULT_THREADS, deterministic: bool = True) -> RunConfig:
@@ -89,11 +88,10 @@ def setup(seed: int = 0, *, threads: int | None = DEFAULT_THREADS, deterministic
     Returns:
         A :class:`RunConfig`; ``print`` it to show the device and the run size.
     """
+    check_bool("deterministic", deterministic)
     seed_everything(seed)
     if threads is not None:
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise ValueError(f"threads must be a positive int or None, got {threads!r}")
-        torch.set_num_threads(threads)
+        torch.set_num_threads(check_int("threads", threads, minimum=1))
     device = choose_device()
     if deterministic:
         # cuBLAS needs a fixed workspace to be deterministic; it must be set before its first use.

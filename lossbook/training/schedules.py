@@ -1,4 +1,4 @@
-r"""Learning-rate schedules: step decay, cosine annealing, linear warmup + cosine decay.
+r"""Learning-rate schedules: step decay, cosine annealing, linear warmup + cosine or linear decay.
 
 Each schedule comes twice:
 
@@ -12,6 +12,11 @@ Each schedule comes twice:
 recipes (``StepLR`` every 30 epochs), an iteration (one optimizer update) in
 Transformer-style recipes. The tests check every closed form step by step against
 ``StepLR``, ``CosineAnnealingLR`` and ``SequentialLR(LinearLR, CosineAnnealingLR)``.
+
+The fine-tuning schedule, :func:`linear_warmup_decay` (the BERT recipe, used by
+:func:`lossbook.training.finetune.fine_tune`), is a factor rather than a rate and is
+checked against ``transformers.get_linear_schedule_with_warmup``; its warmup deliberately
+starts one step later than that reference (see its docstring).
 
 Two deliberate differences from torch, both documented where they apply:
 
@@ -37,9 +42,11 @@ __all__ = [
     "step_decay_lr",
     "cosine_lr",
     "warmup_cosine_lr",
+    "linear_warmup_decay",
     "step_decay_scheduler",
     "cosine_scheduler",
     "warmup_cosine_scheduler",
+    "linear_warmup_decay_scheduler",
     "schedule_values",
 ]
 
@@ -55,6 +62,10 @@ def _check_min_lr(min_lr: object, peak_lr: float, peak_name: str) -> float:
     if min_lr > peak_lr:
         raise ValueError(f"min_lr must be <= {peak_name} ({peak_lr:g}), got {min_lr:g}")
     return min_lr
+
+
+def _check_gamma(gamma: object) -> float:
+    return check_real("gamma", gamma, minimum=0.0, maximum=1.0, inclusive=(False, True))
 
 
 def step_decay_lr(step: int, *, base_lr: float, step_size: int, gamma: float = 0.1) -> float:
@@ -77,9 +88,7 @@ def step_decay_lr(step: int, *, base_lr: float, step_size: int, gamma: float = 0
     step = check_int("step", step, minimum=0)
     base_lr = check_real("base_lr", base_lr, minimum=0.0, inclusive=False)
     step_size = check_int("step_size", step_size, minimum=1)
-    gamma = check_real("gamma", gamma, minimum=0.0, inclusive=False)
-    if gamma > 1.0:
-        raise ValueError(f"gamma must be in (0, 1], got {gamma:g}")
+    gamma = _check_gamma(gamma)
     return base_lr * gamma ** (step // step_size)
 
 
@@ -166,12 +175,52 @@ def warmup_cosine_lr(
             f"total_steps must be > warmup_steps ({warmup_steps}) so that some decay is left, got {total_steps}"
         )
     min_lr = _check_min_lr(min_lr, peak_lr, "peak_lr")
-    start_factor = check_real("start_factor", start_factor, minimum=0.0)
-    if start_factor > 1.0:
-        raise ValueError(f"start_factor must be in [0, 1], got {start_factor:g}")
+    start_factor = check_real("start_factor", start_factor, minimum=0.0, maximum=1.0)
     if step < warmup_steps:
         return peak_lr * (start_factor + (1.0 - start_factor) * step / warmup_steps)
     return cosine_lr(step - warmup_steps, base_lr=peak_lr, total_steps=total_steps - warmup_steps, min_lr=min_lr)
+
+
+def linear_warmup_decay(step: int, *, total_steps: int, warmup_steps: int) -> float:
+    r"""The learning-rate *factor* of fine-tuning: up linearly over ``warmup_steps``, then down linearly to 0.
+
+    With warmup length :math:`W` and total length :math:`T` (the number of updates):
+
+    .. math::
+
+        f_t = \begin{cases}
+            \dfrac{t + 1}{W} & t < W \\[1ex]
+            \max\!\left(0,\ \dfrac{T - t}{\max(1,\ T - W)}\right) & t \ge W
+        \end{cases}
+
+    The rate of update :math:`t` (counted from 0) is :math:`f_t` times the peak rate; the
+    factor is what :class:`~torch.optim.lr_scheduler.LambdaLR` takes
+    (:func:`linear_warmup_decay_scheduler`).
+
+    **Why the warmup is** :math:`(t + 1)/W` **and not** :math:`t/W`. The decay equals
+    ``transformers.get_linear_schedule_with_warmup`` (the BERT recipe) at every step, and so
+    does the warmup shifted by one step: :math:`f_t = f^{\mathrm{HF}}_{t+1}` for :math:`t < W < T`
+    (tested). The reference, like :func:`warmup_cosine_lr` with ``start_factor=0``, gives the
+    first update a rate of exactly 0, so that update changes nothing. The MiniLM chapters
+    fine-tune for as few as 8 updates with :math:`W = 1`: there the reference would waste
+    one update in eight and never train at the peak rate before the decay. Here each of the
+    :math:`W` warmup updates moves the weights and the :math:`W`-th reaches the peak.
+
+    Args:
+        step: the update :math:`t \ge 0`.
+        total_steps: :math:`T \ge 1`, the number of updates; the factor is 0 from :math:`T` on.
+        warmup_steps: :math:`W`, ``0 <= W <= T``; 0 means decay from the first update on.
+
+    Example:
+        >>> [round(linear_warmup_decay(s, total_steps=10, warmup_steps=2), 3) for s in (0, 1, 2, 6, 10)]
+        [0.5, 1.0, 1.0, 0.5, 0.0]
+    """
+    step = check_int("step", step, minimum=0)
+    total_steps = check_int("total_steps", total_steps, minimum=1)
+    warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0, maximum=total_steps)
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
 
 
 def step_decay_scheduler(optimizer: Optimizer, *, step_size: int, gamma: float = 0.1) -> StepLR:
@@ -187,9 +236,7 @@ def step_decay_scheduler(optimizer: Optimizer, *, step_size: int, gamma: float =
     """
     _check_optimizer(optimizer)
     step_size = check_int("step_size", step_size, minimum=1)
-    gamma = check_real("gamma", gamma, minimum=0.0, inclusive=False)
-    if gamma > 1.0:
-        raise ValueError(f"gamma must be in (0, 1], got {gamma:g}")
+    gamma = _check_gamma(gamma)
     return StepLR(optimizer, step_size=step_size, gamma=gamma)
 
 
@@ -255,6 +302,25 @@ def warmup_cosine_scheduler(
         return lr_factor
 
     return LambdaLR(optimizer, lr_lambda=[factor(peak) for peak in peaks])
+
+
+def linear_warmup_decay_scheduler(optimizer: Optimizer, *, total_steps: int, warmup_steps: int) -> LambdaLR:
+    """The :class:`~torch.optim.lr_scheduler.LambdaLR` whose factor is :func:`linear_warmup_decay`.
+
+    Each parameter group's current ``lr`` is its peak. Step it once per update.
+
+    Example:
+        >>> optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> scheduler = linear_warmup_decay_scheduler(optimizer, total_steps=4, warmup_steps=2)
+        >>> [round(lr, 4) for lr in schedule_values(optimizer, scheduler, 5)]
+        [0.05, 0.1, 0.1, 0.05, 0.0]
+    """
+    _check_optimizer(optimizer)
+    # Validate once up front so a bad argument fails here, not at the first step().
+    linear_warmup_decay(0, total_steps=total_steps, warmup_steps=warmup_steps)
+    return LambdaLR(
+        optimizer, lambda step: linear_warmup_decay(step, total_steps=total_steps, warmup_steps=warmup_steps)
+    )
 
 
 def schedule_values(optimizer: Optimizer, scheduler: torch.optim.lr_scheduler.LRScheduler, steps: int) -> list[float]:

@@ -123,7 +123,7 @@ def test_split_rejects_fractions_outside_zero_one(data, fraction):
 def test_split_rejects_non_diabetes_input_and_bad_seed(data):
     with pytest.raises(TypeError, match=r"data must be a Diabetes \(from load_diabetes\), got Tensor"):
         train_test_split(data.features)
-    with pytest.raises(ValueError, match=r"seed must be a non-negative int, got -1"):
+    with pytest.raises(ValueError, match=r"seed must be an int >= 0, got -1"):
         train_test_split(data, seed=-1)
 
 
@@ -178,10 +178,12 @@ def test_two_sided_outliers_go_both_ways():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"fraction": 1.5}, ValueError, r"fraction must be in \[0, 1\], got 1.5"),
-        ({"fraction": -0.1}, ValueError, r"fraction must be a finite number >= 0, got -0.1"),
+        ({"fraction": 1.5}, ValueError, r"fraction must be a finite number in \[0, 1\], got 1.5"),
+        ({"fraction": -0.1}, ValueError, r"fraction must be a finite number in \[0, 1\], got -0.1"),
+        ({"fraction": "10%"}, TypeError, r"fraction must be a real number, got str"),
         ({"fraction": 0.1, "scale": 0.0}, ValueError, r"scale must be a finite number > 0, got 0.0"),
-        ({"fraction": 0.1, "seed": 1.5}, ValueError, r"seed must be a non-negative int, got 1.5"),
+        ({"fraction": 0.1, "seed": 1.5}, TypeError, r"seed must be an int, got float"),
+        ({"fraction": 0.1, "seed": -1}, ValueError, r"seed must be an int >= 0, got -1"),
         ({"fraction": 0.1, "two_sided": 1}, TypeError, r"two_sided must be a bool, got int"),
     ],
 )

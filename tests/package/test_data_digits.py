@@ -128,10 +128,12 @@ def test_split_shuffles_the_classes_together(digits):
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"test_fraction": 0.0}, ValueError, r"test_fraction must be a finite number > 0, got 0.0"),
-        ({"test_fraction": 1.0}, ValueError, r"test_fraction must be < 1, got 1.0"),
+        ({"test_fraction": 0.0}, ValueError, r"test_fraction must be a finite number in \(0, 1\), got 0.0"),
+        ({"test_fraction": 1.0}, ValueError, r"test_fraction must be a finite number in \(0, 1\), got 1.0"),
+        ({"test_fraction": None}, TypeError, r"test_fraction must be a real number, got NoneType"),
         ({"test_fraction": 0.001}, ValueError, r"test_fraction=0.001 leaves class 0 \(178 images\) with 0 test and 178 training"),
-        ({"seed": -1}, ValueError, r"seed must be a non-negative int, got -1"),
+        ({"seed": -1}, ValueError, r"seed must be an int >= 0, got -1"),
+        ({"seed": 0.5}, TypeError, r"seed must be an int, got float"),
     ],
 )
 def test_split_rejects_bad_options(digits, kwargs, error, message):

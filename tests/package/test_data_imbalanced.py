@@ -70,12 +70,22 @@ def test_bad_arguments_name_themselves():
         imbalanced_digits(imbalance_ratio=0.5)
     with pytest.raises(ValueError, match=r"test_fraction \+ val_fraction must be < 1"):
         imbalanced_digits(test_fraction=0.6, val_fraction=0.5)
-    with pytest.raises(ValueError, match=r"seed must be a non-negative int, got -1"):
+    with pytest.raises(TypeError, match=r"imbalance_ratio must be a real number, got str"):
+        imbalanced_digits(imbalance_ratio="10")
+    with pytest.raises(ValueError, match=r"seed must be an int >= 0, got -1"):
         imbalanced_digits(seed=-1)
-    with pytest.raises(ValueError, match=r"positive must be a class index in \[0, 9\], got 10"):
+    with pytest.raises(TypeError, match=r"seed must be an int, got float"):
+        imbalanced_digits(seed=1.0)
+    with pytest.raises(ValueError, match=r"positive must be an int in \[0, 9\], got 10"):
         one_vs_rest(imbalanced_digits(), positive=10)
+    with pytest.raises(TypeError, match=r"positive must be an int, got float"):
+        one_vs_rest(imbalanced_digits(), positive=9.0)
+    with pytest.raises(TypeError, match=r"split must be a ClassificationSplit"):
+        one_vs_rest(None, positive=9)
     with pytest.raises(ValueError, match=r"part must be one of"):
         imbalanced_digits().counts("validation")
+    with pytest.raises(TypeError, match=r"largest must be an int, got float"):
+        long_tailed_counts(10.0, 3, 2.0)
 
 
 def test_module_lists_its_public_names():

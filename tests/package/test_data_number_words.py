@@ -11,6 +11,7 @@ from lossbook.data.number_words import (
     DEFAULT_MIX,
     VARIANTS,
     Vocabulary,
+    build_vocabulary,
     detokenize,
     english,
     french,
@@ -117,16 +118,18 @@ def test_tokenize_round_trips_every_source_and_reference():
 
 
 def test_vocabulary_encodes_decodes_and_marks_unknown_tokens():
-    vocab = Vocabulary.build(["quatre-vingt-dix", "dix"])
+    vocab = build_vocabulary(["quatre-vingt-dix", "dix"])
     assert vocab.itos == ("<pad>", "<bos>", "<eos>", "<unk>", "-", "dix", "quatre", "vingt")  # ties alphabetically
-    encoded = vocab.encode(["dix", "quatre-vingt-dix", "septante"], add_eos=True)
+    encoded, lengths = vocab.encode(["dix", "quatre-vingt-dix", "septante"], add_eos=True)
     assert encoded.tolist() == [[5, 2, 0, 0, 0, 0], [6, 4, 7, 4, 5, 2], [3, 2, 0, 0, 0, 0]]
+    assert lengths.tolist() == [2, 6, 2]
     assert encoded.dtype == torch.long
     assert vocab.decode(encoded[1]) == "quatre-vingt-dix"
     assert vocab.decode([1, 5, 2, 6]) == "dix"  # stops at <eos>, skips <bos>
+    assert (vocab.pad_index, vocab.bos_index, vocab.eos_index, vocab.unk_index) == (0, 1, 2, 3)
     with pytest.raises(ValueError, match=r"itos must start with"):
-        Vocabulary(("a", "<bos>", "<eos>", "<unk>"))
-    with pytest.raises(ValueError, match=r"texts must be a non-empty list of str"):
+        Vocabulary(("a", "<bos>", "<eos>", "<unk>"), specials=("<pad>", "<bos>", "<eos>", "<unk>"))
+    with pytest.raises(TypeError, match=r"corpus must be a list of texts, got str"):
         vocab.encode("dix")
 
 
@@ -195,14 +198,20 @@ def test_corpus_tensors_line_up_with_the_numbers():
         (lambda: english("3"), TypeError, r"n must be an int, got str"),
         (lambda: tokenize(3), TypeError, r"text must be a str, got int"),
         (lambda: detokenize("a b"), TypeError, r"tokens must be a list of str"),
-        (lambda: split_numbers(2, seed=0), ValueError, r"max_number must be an int in \[3, 1000000\], got 2"),
-        (lambda: split_numbers(100, seed=-1), ValueError, r"seed must be a non-negative int, got -1"),
-        (lambda: split_numbers(100, seed=0, fractions=(0.5, 0.5, 0.5)), ValueError, r"fractions must be three"),
+        (lambda: split_numbers(2, seed=0), ValueError, r"max_number must be an int in \[3, .*\], got 2"),
+        (lambda: split_numbers(100, seed=-1), ValueError, r"seed must be an int >= 0, got -1"),
+        (lambda: split_numbers(100, seed=0.0), TypeError, r"seed must be an int, got float"),
+        (lambda: split_numbers(2.5, seed=0), TypeError, r"max_number must be an int, got float"),
+        (lambda: split_numbers(100, seed=0, fractions=(0.5, 0.5, 0.5)), ValueError, r"fractions must be 3 non-negative numbers"),
+        (lambda: split_numbers(100, seed=0, fractions=None), TypeError, r"fractions must be a tuple of 3 real numbers, got NoneType"),
+        (lambda: sample_variants(5, mix={"fr": "all"}, seed=0), TypeError, r"mix\['fr'\] must be a real number, got str"),
+        (lambda: sample_variants(5, mix=[("fr", 1.0)], seed=0), TypeError, r"mix must be a dict"),
         (lambda: sample_variants(5, mix={"fr": 0.5, "fr_BE": 0.2}, seed=0), ValueError, r"summing to 1"),
         (lambda: sample_variants(5, mix={"de": 1.0}, seed=0), ValueError, r"mix must be a dict from variants"),
-        (lambda: sample_variants(-1, seed=0), ValueError, r"count must be a non-negative int, got -1"),
+        (lambda: sample_variants(-1, seed=0), ValueError, r"count must be an int >= 0, got -1"),
         (lambda: load_number_words(max_number=10**7), ValueError, r"max_number must be an int"),
-        (lambda: load_number_words(copies=0), ValueError, r"copies must be a positive int, got 0"),
+        (lambda: load_number_words(copies=0), ValueError, r"copies must be an int >= 1, got 0"),
+        (lambda: load_number_words(copies=1.0), TypeError, r"copies must be an int, got float"),
     ],
 )
 def test_bad_arguments_name_themselves(call, error, message):

@@ -81,7 +81,7 @@ def test_the_same_seed_gives_the_same_split_and_another_seed_a_different_one(sni
     ("kwargs", "error", "message"),
     [
         ({"seed": -1}, ValueError, r"seed must be an int >= 0, got -1"),
-        ({"rotten_share": 1.0}, ValueError, r"rotten_share must be in \(0, 1\), got 1.0"),
+        ({"rotten_share": 1.0}, ValueError, r"rotten_share must be a finite number in \(0, 1\), got 1.0"),
         ({"rotten_share": 0.5}, ValueError, r"rotten_share=0.5 needs 7368 rotten reviews, the corpus has 5384"),
         ({"rotten_share": "10%"}, TypeError, r"rotten_share must be a real number, got str"),
         ({"val_fraction": 0.5, "test_fraction": 0.5}, ValueError, r"val_fraction \+ test_fraction must be below 1"),

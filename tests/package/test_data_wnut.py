@@ -6,11 +6,13 @@ from collections import Counter
 import pytest
 import torch
 
+from lossbook.models.vocab import Vocabulary
+
 from lossbook.data import wnut
 from lossbook.data.wnut import (
     IGNORE_INDEX,
-    Vocabulary,
     build_tag_index,
+    build_vocabulary,
     encode,
     load_wnut,
     parse_bio,
@@ -90,9 +92,10 @@ def test_split_is_reproducible_disjoint_and_complete(sentences):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"seed": -1}, r"seed must be a non-negative int, got -1"),
-        ({"seed": 0, "fractions": (0.5, 0.5, 0.5)}, r"fractions must be three non-negative numbers summing to 1"),
-        ({"seed": 0, "fractions": (0.5, 0.5)}, r"fractions must be three"),
+        ({"seed": -1}, r"seed must be an int >= 0, got -1"),
+        ({"seed": 0, "fractions": (0.5, 0.5, 0.5)}, r"fractions must be 3 non-negative numbers summing to 1"),
+        ({"seed": 0, "fractions": (0.5, 0.5)}, r"fractions must be 3 non-negative numbers"),
+        ({"seed": 0, "fractions": (0.5, -0.5, 1.0)}, r"fractions\[1\] must be a finite number >= 0, got -0.5"),
     ],
 )
 def test_split_rejects_bad_arguments(sentences, kwargs, message):
@@ -103,19 +106,22 @@ def test_split_rejects_bad_arguments(sentences, kwargs, message):
 
 
 def test_vocabulary_is_lower_cased_frequency_ordered_with_pad_and_unk():
-    vocab = Vocabulary.build(parse_bio(SAMPLE))
+    vocab = build_vocabulary(parse_bio(SAMPLE))
+    assert isinstance(vocab, Vocabulary) and vocab.lowercase
     assert vocab.itos == ("<pad>", "<unk>", "paris", "=", "@bob", "empire", "in", "state")
     assert vocab.index("PARIS") == 2 and vocab.index("London") == 1
-    assert Vocabulary.build(parse_bio(SAMPLE), min_count=2).itos == ("<pad>", "<unk>", "paris")
-    with pytest.raises(ValueError, match=r"min_count must be a positive int, got 0"):
-        Vocabulary.build([], min_count=0)
-    with pytest.raises(ValueError, match=r"itos must start with \('<pad>', '<unk>'\)"):
-        Vocabulary(("a", "b"))
+    assert build_vocabulary(parse_bio(SAMPLE), min_count=2).itos == ("<pad>", "<unk>", "paris")
+    with pytest.raises(ValueError, match=r"min_count must be an int >= 1, got 0"):
+        build_vocabulary([], min_count=0)
+    with pytest.raises(TypeError, match=r"sentences must be a list of \(tokens, tags\) pairs, got str"):
+        build_vocabulary(SAMPLE)
+    with pytest.raises(TypeError, match=r"sentences\[0\] must be a \(tokens, tags\) pair"):
+        build_vocabulary([("Paris",)])
 
 
 def test_encode_pads_with_pad_token_ignore_index_and_a_false_mask():
     data = parse_bio(SAMPLE)
-    vocab, tags = Vocabulary.build(data), build_tag_index(data)
+    vocab, tags = build_vocabulary(data), build_tag_index(data)
     assert tags == ("O", "B-facility", "I-facility", "B-geo-loc")
     encoded = encode(data, vocab, tags)
     assert encoded.tokens.tolist() == [[5, 7, 3], [4, 6, 2], [2, 0, 0]]

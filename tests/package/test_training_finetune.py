@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from lossbook.training.finetune import fine_tune, linear_warmup_decay, predict
+from lossbook.training.finetune import fine_tune, predict
 from lossbook.losses import cross_entropy
 from lossbook.models.minilm import SentenceClassifier, load_minilm
 
@@ -39,11 +39,6 @@ def model(minilm):
 
 def ce(logits, embedding, labels):
     return cross_entropy(logits, labels)
-
-
-def test_schedule_rises_over_the_warmup_then_falls_linearly_to_zero():
-    factors = [linear_warmup_decay(step, total_steps=8, warmup_steps=4) for step in range(9)]
-    assert factors == [0.25, 0.5, 0.75, 1.0, 1.0, 0.75, 0.5, 0.25, 0.0]
 
 
 def test_fine_tuning_lowers_the_training_loss_and_reports_every_step(minilm, model):
@@ -93,8 +88,14 @@ def test_predict_returns_rows_in_the_texts_order_whatever_the_batching(minilm):
     ("kwargs", "error", "message"),
     [
         ({"labels": np.array([1, 0])}, ValueError, r"labels must have one entry per text: expected 8, got 2"),
-        ({"labels": np.ones(8)}, ValueError, r"labels must be a 1-D integer array, got dtype torch.float64"),
-        ({"texts": "one text"}, TypeError, r"texts must be a sequence of str"),
+        ({"labels": np.ones(8)}, TypeError, r"labels must hold integer class indices, got dtype torch.float64"),
+        ({"labels": np.ones((8, 1), dtype=np.int64)}, ValueError, r"labels must be 1-D, got shape \(8, 1\)"),
+        ({"labels": None}, TypeError, r"labels must be a 1-D integer array or tensor, got NoneType"),
+        ({"texts": "one text"}, TypeError, r"texts must be a list of str, got str"),
+        ({"texts": (t for t in TEXTS)}, TypeError, r"texts must be a list of str, got generator"),
+        ({"texts": [], "labels": np.array([], dtype=np.int64)}, ValueError, r"texts must not be empty"),
+        ({"epochs": 1.0}, TypeError, r"epochs must be an int, got float"),
+        ({"warmup_fraction": 1.5}, ValueError, r"warmup_fraction must be a finite number in \[0, 1\], got 1.5"),
         ({"epochs": 0}, ValueError, r"epochs"),
         ({"lr": 0.0}, ValueError, r"lr"),
     ],

@@ -210,6 +210,35 @@ def test_same_seed_same_history():
     assert first.step_loss != third.step_loss
 
 
+def test_a_shared_generator_gives_the_batches_and_the_draws_of_a_hand_written_loop():
+    # The loss draws from the generator that shuffles (a random miner does): one seed fixes both.
+    x, y = regression_data(n=10)
+
+    def noisy_loss(prediction, target, generator):
+        weights = torch.rand(len(target), generator=generator, dtype=prediction.dtype)
+        return (weights * (prediction - target).squeeze(1) ** 2).mean()
+
+    model, reference = linear_model(), linear_model()
+    generator = torch.Generator().manual_seed(3)
+    history = fit(model, lambda p, t: noisy_loss(p, t, generator), x, y, batch_size=4, epochs=3, lr=0.1,
+                  generator=generator, track_epoch_loss=False, progress=False)
+    optimizer, shared = torch.optim.SGD(reference.parameters(), lr=0.1), torch.Generator().manual_seed(3)
+    losses = []
+    for _ in range(3):
+        for rows in torch.randperm(10, generator=shared).split(4):
+            loss = noisy_loss(reference(x[rows]), y[rows], shared)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    assert history.step_loss == losses
+    assert history.epoch_loss == []  # not computed: the whole-set pass would have drawn from the generator
+    assert history.mean_step_loss_per_epoch() == [sum(losses[i:i + 3]) / 3 for i in (0, 3, 6)]
+    assert len(history.epoch_seconds) == 3 and all(s >= 0 for s in history.epoch_seconds)
+    for ours, theirs in zip(model.parameters(), reference.parameters()):
+        torch.testing.assert_close(ours, theirs)
+
+
 def test_fit_bad_input():
     x, y = regression_data(n=10)
     with pytest.raises(ValueError, match=r"give exactly one of lr \(plain SGD\) or optimizer"):
@@ -228,6 +257,12 @@ def test_fit_bad_input():
         fit(lambda v: v, F.mse_loss, x, y, batch_size=2, epochs=1, lr=0.1)
     with pytest.raises(TypeError, match=r"inputs must be a torch.Tensor, got list"):
         fit(linear_model(), F.mse_loss, x.tolist(), y, batch_size=2, epochs=1, lr=0.1)
+    with pytest.raises(TypeError, match=r"generator must be a torch.Generator or None, got int"):
+        fit(linear_model(), F.mse_loss, x, y, batch_size=2, epochs=1, lr=0.1, generator=0)
+    with pytest.raises(TypeError, match=r"track_epoch_loss must be a bool, got NoneType"):
+        fit(linear_model(), F.mse_loss, x, y, batch_size=2, epochs=1, lr=0.1, track_epoch_loss=None)
+    with pytest.raises(TypeError, match=r"seed must be an int, got float"):
+        fit(linear_model(), F.mse_loss, x, y, batch_size=2, epochs=1, lr=0.1, seed=1.0)
 
 
 # --- gradient noise ------------------------------------------------------------------------

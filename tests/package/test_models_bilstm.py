@@ -29,14 +29,22 @@ def test_encode_pads_with_zero_maps_unseen_words_to_unk_and_cuts_at_max_length()
 
 
 def test_vocabulary_and_encode_refuse_bad_input():
-    with pytest.raises(TypeError, match="texts must be a sequence of str"):
+    with pytest.raises(TypeError, match="corpus must be a list of texts, got str"):
         WordVocabulary.build("one text")
+    with pytest.raises(TypeError, match=r"corpus\[1\] must be a str \(a text\), got list"):
+        WordVocabulary.build(["a text", ["tokens"]])
+    with pytest.raises(TypeError, match="corpus must be a list of texts, got generator"):
+        WordVocabulary.build(text for text in ["a"])
+    with pytest.raises(TypeError, match="min_count must be an int, got float"):
+        WordVocabulary.build(["a"], min_count=2.0)
     with pytest.raises(ValueError, match="min_count must be an int >= 1, got 0"):
         WordVocabulary.build(["a"], min_count=0)
     with pytest.raises(ValueError, match=r"itos must start with \('<pad>', '<unk>'\)"):
         WordVocabulary(("a", "b"))
-    with pytest.raises(ValueError, match="texts must not be empty"):
+    with pytest.raises(ValueError, match="corpus must not be empty"):
         WordVocabulary.build(["a"]).encode([])
+    with pytest.raises(TypeError, match="max_length must be an int, got float"):
+        WordVocabulary.build(["a"]).encode(["a"], max_length=4.0)
 
 
 def _model(**kwargs):
@@ -80,11 +88,17 @@ def test_gradients_reach_the_word_vectors_but_not_the_padding_row():
 def test_model_refuses_bad_arguments_and_inputs():
     with pytest.raises(ValueError, match="num_classes must be an int >= 2, got 1"):
         BiLSTMClassifier(10, 1)
-    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\), got 1.0"):
+    with pytest.raises(ValueError, match=r"dropout must be a finite number in \[0, 1\), got 1.0"):
         BiLSTMClassifier(10, 2, dropout=1.0)
+    with pytest.raises(TypeError, match=r"num_classes must be an int, got float"):
+        BiLSTMClassifier(10, 2.0)
     model = _model()
     with pytest.raises(ValueError, match="ids must be a 2-D int64 tensor"):
         model(torch.tensor([1, 2]), torch.tensor([2]))
+    with pytest.raises(TypeError, match="ids must be an int64 tensor of word indices, got dtype torch.float32"):
+        model(torch.tensor([[1.0, 2.0]]), torch.tensor([2]))
+    with pytest.raises(TypeError, match="lengths must be an integer tensor, got dtype torch.float32"):
+        model(torch.tensor([[1, 2]]), torch.tensor([2.0]))
     with pytest.raises(ValueError, match=r"lengths must have shape \(2,\), got \(1,\)"):
         model(torch.tensor([[1, 2], [3, 4]]), torch.tensor([2]))
     with pytest.raises(ValueError, match=r"lengths must be in \[1, 2\], got values from 0 to 2"):
@@ -101,5 +115,7 @@ def test_bucket_batches_cover_every_text_once_group_similar_lengths_and_repeat_w
     assert all(high <= next_low for (_, high), (next_low, _) in zip(spans, spans[1:]))
     again = bucket_batches(lengths, 16, generator=torch.Generator().manual_seed(0))
     assert all(torch.equal(a, b) for a, b in zip(batches, again))
-    with pytest.raises(ValueError, match="lengths must be a non-empty 1-D integer tensor"):
+    with pytest.raises(TypeError, match="lengths must be an integer tensor, got dtype torch.float32"):
         bucket_batches(torch.tensor([1.0, 2.0]), 2)
+    with pytest.raises(ValueError, match=r"lengths must be a non-empty 1-D integer tensor, got shape \(0,\)"):
+        bucket_batches(torch.tensor([], dtype=torch.long), 2)

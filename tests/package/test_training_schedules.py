@@ -1,4 +1,4 @@
-"""Learning-rate schedules: closed forms against torch's schedulers, step by step."""
+"""Learning-rate schedules: closed forms against torch's schedulers (and transformers'), step by step."""
 
 import math
 
@@ -11,6 +11,8 @@ from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR, 
 from lossbook.training.schedules import (
     cosine_lr,
     cosine_scheduler,
+    linear_warmup_decay,
+    linear_warmup_decay_scheduler,
     schedule_values,
     step_decay_lr,
     step_decay_scheduler,
@@ -23,6 +25,14 @@ def make_optimizer(lr=1.0, groups=None):
     if groups is not None:
         return torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)], "lr": g} for g in groups], lr=lr)
     return torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+
+
+def written_out_warmup_cosine(t, *, peak, warmup, total, min_lr, start_factor):
+    """The rate of warmup_cosine_lr's docstring, typed out again here (not the package's code)."""
+    if t < warmup:
+        return peak * (start_factor + (1 - start_factor) * t / warmup)
+    progress = min(t - warmup, total - warmup) / (total - warmup)
+    return min_lr + 0.5 * (peak - min_lr) * (1 + math.cos(math.pi * progress))
 
 
 def all_group_values(optimizer, scheduler, steps):
@@ -116,27 +126,30 @@ def test_cosine_scheduler_is_cosine_annealing_and_differs_after_total_steps_as_d
 
 
 @pytest.mark.parametrize("start_factor", [0.0, 0.1, 1.0])
-def test_warmup_cosine_scheduler_follows_the_closed_form_for_every_param_group(start_factor):
+def test_warmup_cosine_scheduler_follows_the_written_out_rate_for_every_param_group(start_factor):
     optimizer = make_optimizer(groups=[0.1, 0.02])
     scheduler = warmup_cosine_scheduler(optimizer, warmup_steps=5, total_steps=20, min_lr=0.001, start_factor=start_factor)
     values = all_group_values(optimizer, scheduler, 25)
     for group, peak in enumerate([0.1, 0.02]):
         expected = [
-            warmup_cosine_lr(t, peak_lr=peak, warmup_steps=5, total_steps=20, min_lr=0.001, start_factor=start_factor)
+            written_out_warmup_cosine(t, peak=peak, warmup=5, total=20, min_lr=0.001, start_factor=start_factor)
             for t in range(25)
         ]
         torch.testing.assert_close([row[group] for row in values], expected)
 
 
-def test_warmup_scheduler_equals_sequential_lr_for_positive_start_factor():
-    ours_opt, torch_opt = make_optimizer(0.5), make_optimizer(0.5)
-    ours = schedule_values(ours_opt, warmup_cosine_scheduler(ours_opt, warmup_steps=4, total_steps=12, start_factor=0.25), 13)
+@pytest.mark.parametrize("start_factor", [0.1, 0.5])
+def test_warmup_cosine_scheduler_equals_sequential_lr_in_every_param_group(start_factor):
+    ours_opt, torch_opt = make_optimizer(groups=[0.1, 0.02]), make_optimizer(groups=[0.1, 0.02])
+    ours = all_group_values(
+        ours_opt, warmup_cosine_scheduler(ours_opt, warmup_steps=5, total_steps=20, min_lr=0.001, start_factor=start_factor), 21
+    )
     reference = SequentialLR(
         torch_opt,
-        [LinearLR(torch_opt, start_factor=0.25, total_iters=4), CosineAnnealingLR(torch_opt, T_max=8)],
-        milestones=[4],
+        [LinearLR(torch_opt, start_factor=start_factor, total_iters=5), CosineAnnealingLR(torch_opt, T_max=15, eta_min=0.001)],
+        milestones=[5],
     )
-    torch.testing.assert_close(ours, schedule_values(torch_opt, reference, 13))
+    torch.testing.assert_close(ours, all_group_values(torch_opt, reference, 21))
 
 
 def test_torch_linear_lr_cannot_start_from_zero_which_is_why_the_warmup_is_a_lambda_lr():
@@ -145,6 +158,58 @@ def test_torch_linear_lr_cannot_start_from_zero_which_is_why_the_warmup_is_a_lam
     optimizer = make_optimizer(0.3)
     values = schedule_values(optimizer, warmup_cosine_scheduler(optimizer, warmup_steps=3, total_steps=10), 4)
     torch.testing.assert_close(values, [0.0, 0.1, 0.2, 0.3])
+
+
+# --- the fine-tuning schedule against transformers -----------------------------------------
+
+
+def transformers_linear_schedule(warmup_steps, total_steps, steps):
+    transformers = pytest.importorskip("transformers")  # an optional extra (lossbook[nlp])
+    optimizer = make_optimizer(1.0)
+    scheduler = transformers.get_linear_schedule_with_warmup(optimizer, warmup_steps, total_steps)
+    return schedule_values(optimizer, scheduler, steps)
+
+
+@settings(max_examples=40, deadline=None)
+@given(warmup_steps=st.integers(0, 12), decay_steps=st.integers(1, 30))
+def test_linear_warmup_decay_is_transformers_schedule_with_the_warmup_one_step_earlier(warmup_steps, decay_steps):
+    total_steps = warmup_steps + decay_steps
+    steps = total_steps + 3
+    reference = transformers_linear_schedule(warmup_steps, total_steps, steps + 1)
+    ours = [linear_warmup_decay(t, total_steps=total_steps, warmup_steps=warmup_steps) for t in range(steps)]
+    for t in range(steps):
+        # warmup: ours at update t is the reference at update t + 1 (the documented shift); decay: equal
+        expected = reference[t + 1] if t < warmup_steps else reference[t]
+        assert ours[t] == pytest.approx(expected, abs=1e-12), (t, warmup_steps, total_steps)
+
+
+def test_linear_warmup_decay_by_hand_and_its_scheduler():
+    factors = [linear_warmup_decay(step, total_steps=8, warmup_steps=4) for step in range(10)]
+    assert factors == [0.25, 0.5, 0.75, 1.0, 1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    assert [linear_warmup_decay(step, total_steps=4, warmup_steps=0) for step in range(5)] == [1.0, 0.75, 0.5, 0.25, 0.0]
+    optimizer = make_optimizer(groups=[0.2, 0.01])
+    values = all_group_values(optimizer, linear_warmup_decay_scheduler(optimizer, total_steps=8, warmup_steps=4), 9)
+    torch.testing.assert_close([row[0] for row in values], [0.2 * f for f in factors[:9]])
+    torch.testing.assert_close([row[1] for row in values], [0.01 * f for f in factors[:9]])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"step": -1}, ValueError, r"step must be an int >= 0, got -1"),
+        ({"step": 1.0}, TypeError, r"step must be an int, got float"),
+        ({"total_steps": 0}, ValueError, r"total_steps must be an int >= 1, got 0"),
+        ({"warmup_steps": 11}, ValueError, r"warmup_steps must be an int in \[0, 10\], got 11"),
+        ({"warmup_steps": None}, TypeError, r"warmup_steps must be an int, got NoneType"),
+    ],
+)
+def test_linear_warmup_decay_refuses_bad_arguments(kwargs, error, message):
+    arguments = {"step": 0, "total_steps": 10, "warmup_steps": 2, **kwargs}
+    with pytest.raises(error, match=message):
+        linear_warmup_decay(arguments.pop("step"), **arguments)
+    if "step" not in kwargs:
+        with pytest.raises(error, match=message):
+            linear_warmup_decay_scheduler(make_optimizer(), **arguments)
 
 
 # --- values by hand ------------------------------------------------------------------------
@@ -210,9 +275,9 @@ def test_rates_must_be_positive_and_finite():
 
 
 def test_gamma_must_be_in_zero_one():
-    with pytest.raises(ValueError, match=r"gamma must be in \(0, 1\], got 2"):
+    with pytest.raises(ValueError, match=r"gamma must be a finite number in \(0, 1\], got 2.0"):
         step_decay_lr(0, base_lr=0.1, step_size=10, gamma=2.0)
-    with pytest.raises(ValueError, match=r"gamma must be in \(0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"gamma must be a finite number in \(0, 1\], got 1.5"):
         step_decay_scheduler(make_optimizer(), step_size=3, gamma=1.5)
 
 
@@ -231,7 +296,7 @@ def test_warmup_must_leave_room_for_the_decay():
 
 
 def test_start_factor_must_be_in_zero_one():
-    with pytest.raises(ValueError, match=r"start_factor must be in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"start_factor must be a finite number in \[0, 1\], got 1.5"):
         warmup_cosine_lr(0, peak_lr=0.1, warmup_steps=2, total_steps=10, start_factor=1.5)
 
 

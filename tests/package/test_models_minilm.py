@@ -31,7 +31,7 @@ def test_the_bundled_weights_are_the_official_file_and_a_wrong_hash_is_refused(m
     path = minilm_path()
     assert (path / "model.safetensors").stat().st_size > 80_000_000
     monkeypatch.setattr(pretrained, "_CHECKED", set())
-    with pytest.raises(ValueError, match=r"is not the official all-MiniLM-L6-v2: sha256 expected 0+, got 53aa5117"):
+    with pytest.raises(ValueError, match=r"\(the official all-MiniLM-L6-v2\) sha256 mismatch: expected 0{64}, got 53aa5117"):
         minilm_path(expected_sha256="0" * 64)
 
 
@@ -46,8 +46,14 @@ def test_tokenize_pads_to_the_longest_text_and_cuts_at_max_length(minilm):
     batch = tokenize(tokenizer, ["a fine film", "word " * 100], max_length=16)
     assert batch["input_ids"].shape == (2, 16)
     assert batch["attention_mask"][0].tolist() == [1] * 5 + [0] * 11  # [CLS] a fine film [SEP]
-    with pytest.raises(TypeError, match="texts must be a list of str"):
+    with pytest.raises(TypeError, match="texts must be a list of str, got str"):
         tokenize(tokenizer, "a fine film")
+    with pytest.raises(TypeError, match="texts must be a list of str, got generator"):
+        tokenize(tokenizer, (text for text in ["a"]))
+    with pytest.raises(TypeError, match=r"texts\[1\] must be a str, got NoneType"):
+        tokenize(tokenizer, ["a", None])
+    with pytest.raises(TypeError, match=r"max_length must be an int, got float"):
+        tokenize(tokenizer, ["a"], max_length=8.0)
     with pytest.raises(ValueError, match=r"max_length must be an int >= 2, got 1"):
         tokenize(tokenizer, ["a"], max_length=1)
 
@@ -65,3 +71,7 @@ def test_classifier_returns_logits_and_the_mean_pooled_embedding_the_head_reads(
     torch.testing.assert_close(logits, model.head(embedding))  # dropout is off in eval mode
     with pytest.raises(ValueError, match=r"num_classes must be an int >= 2, got 1"):
         SentenceClassifier(encoder, 1)
+    with pytest.raises(TypeError, match=r"num_classes must be an int, got float"):
+        SentenceClassifier(encoder, 2.0)
+    with pytest.raises(ValueError, match=r"dropout must be a finite number in \[0, 1\), got 1.5"):
+        SentenceClassifier(encoder, 2, dropout=1.5)

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torchmetrics.classification import BinaryCalibrationError, MulticlassCalibrationError
 
@@ -38,8 +38,7 @@ def multiclass_sample(seed, rows, classes, sharpness):
 @given(seed=st.integers(0, 2**16), rows=st.integers(20, 400), classes=st.integers(2, 10), sharpness=st.floats(0.3, 5.0))
 def test_multiclass_ece_and_mce_match_torchmetrics(ours, norm, seed, rows, classes, sharpness):
     probs, target = multiclass_sample(seed, rows, classes, sharpness)
-    if len(target) == 0:
-        return
+    assume(len(target) > 0)
     metric = MulticlassCalibrationError(num_classes=classes, n_bins=N_BINS, norm=norm)
     want = metric(probs, target).item()
     # torchmetrics computes the multiclass case in float32
@@ -174,12 +173,12 @@ def test_fit_temperature_for_binary_logits():
 
 
 def test_logits_instead_of_probabilities_are_rejected_with_the_fix():
-    with pytest.raises(ValueError, match=r"probs must hold probabilities in \[0, 1\]: got values from -1 to 2; apply torch.softmax"):
+    with pytest.raises(ValueError, match=r"probs must hold probabilities in \[0, 1\]; apply torch.softmax .*: got values from -1 to 2"):
         expected_calibration_error(torch.tensor([[2.0, -1.0]]), torch.tensor([0]))
 
 
 def test_rows_that_do_not_sum_to_one_are_rejected():
-    with pytest.raises(ValueError, match=r"probs rows must sum to 1 \(multiclass probabilities\): got sums from 0.5 to 0.5"):
+    with pytest.raises(ValueError, match=r"probs must sum to 1 along the class dimension \(dim 1\).*: got sums from 0.5 to 0.5"):
         expected_calibration_error(torch.tensor([[0.25, 0.25]]), torch.tensor([0]))
 
 
@@ -194,9 +193,13 @@ def test_target_shape_and_kind_are_checked():
         expected_calibration_error(torch.tensor([[0.5, 0.5], [0.2, 0.8]]), torch.tensor([0, 4]))
 
 
-@pytest.mark.parametrize("n_bins", [0, -3, 2.5, True])
-def test_n_bins_must_be_a_positive_int(n_bins):
-    with pytest.raises(ValueError, match=r"n_bins must be a positive int"):
+@pytest.mark.parametrize(
+    ("n_bins", "error", "message"),
+    [(0, ValueError, r"n_bins must be an int >= 1, got 0"), (-3, ValueError, r"n_bins must be an int >= 1, got -3"),
+     (2.5, TypeError, r"n_bins must be an int, got float"), (True, TypeError, r"n_bins must be an int, got bool")],
+)
+def test_n_bins_must_be_a_positive_int(n_bins, error, message):
+    with pytest.raises(error, match=message):
         reliability_bins(torch.tensor([0.5]), torch.tensor([1]), n_bins=n_bins)
 
 
