@@ -48,6 +48,7 @@ help:
 	@echo "make book-student  the student edition: a repository without solutions and its site, into _build/student"
 	@echo "make bench   speed and memory against torch and the reference libraries"
 	@echo "make colab-check   every chapter top to bottom in Colab's exact environment (slow, downloads torch 2.11)"
+	@echo "make full-results   the case studies at SIZE=cpu|gpu|smoke|tiny within BUDGET minutes, resumable (CHAPTERS=a,b WORKERS=n RESULTS_DIR=dir)"
 
 venv: $(STAMP)
 
@@ -150,6 +151,18 @@ test:
 	  start=$$(date +%s); $(MAKE) --no-print-directory $$part || exit 1; \
 	  echo "== $$part passed in $$(( $$(date +%s) - start )) s"; \
 	done
+
+# The four case studies, one (configuration, seed) at a time into lossbook/full_results/<chapter>.<size>.json
+# (or RESULTS_DIR); a rerun skips what the files hold, so a run cut by its BUDGET (minutes) continues later.
+# On a GPU machine: make full-results SIZE=gpu BUDGET=11 WORKERS=15 (MiniLM on the GPU, the rest on the cores).
+CHAPTERS ?= focal_calibration,dice_loss_ner,mixed_ce_translation,scl_few_shot
+SIZE ?= cpu
+BUDGET ?= 75
+WORKERS ?= 1
+.PHONY: full-results
+full-results: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python -m lossbook.studies --chapters $(CHAPTERS) --size $(SIZE) --budget-minutes $(BUDGET) \
+	  --workers $(WORKERS) $(if $(RESULTS_DIR),--results-dir $(RESULTS_DIR))
 
 # Re-run every notebook top to bottom in a fresh kernel and store the outputs (commit them).
 notebooks: $(STAMP)
