@@ -152,3 +152,45 @@ def test_the_source_articles_are_never_called_seeds(notebook):
     for cell in notebook.cells:
         found = re.search(r"\bseed (00\d|article)|\bthe seed's (three|sketch)|\bthe (first|second|third|fourth) seed mentions", cell.source, re.I)
         assert not found, f"call it a source article, by title: {found.group(0)!r} in {cell.source[:60]!r}"
+
+
+# --- import paths ------------------------------------------------------------------------
+
+# `from lossbook.<path> import (a, b)` in any cell; the names may span lines.
+LOSSBOOK_IMPORT = re.compile(r"^\s*from\s+(lossbook(?:\.\w+)*)\s+import\s+(\([^)]*\)|[^\n#]+)", re.MULTILINE)
+# Top-level modules and subpackages a chapter may import from: the package's public map.
+PUBLIC_ROOTS = {"losses", "metrics", "training", "models", "data", "plot", "studies",
+                "distances", "miners", "report", "results"}
+
+
+def lossbook_imports(path: Path) -> list[tuple[str, list[str]]]:
+    found = []
+    for cell in code_cells(nbformat.read(path, as_version=4)):
+        for module, names in LOSSBOOK_IMPORT.findall(cell.source):
+            names = re.sub(r"#[^\n]*", "", names).strip("() \n")
+            found.append((module, [n.split(" as ")[0].strip() for n in names.split(",") if n.strip()]))
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_imports_resolve_to_public_package_names(path):
+    """A moved or renamed helper breaks the chapter here, not on a reader's Colab."""
+    import importlib.util
+
+    for module_name, names in lossbook_imports(path):
+        parts = module_name.split(".")
+        assert len(parts) >= 2 and parts[1] in PUBLIC_ROOTS, (
+            f"{path.name} imports from {module_name}; chapters import from {sorted(PUBLIC_ROOTS)}"
+        )
+        assert not any(part.startswith("_") for part in parts), f"{path.name} imports private {module_name}"
+        module = importlib.import_module(module_name)
+        for name in names:
+            assert hasattr(module, name) or importlib.util.find_spec(f"{module_name}.{name}"), (
+                f"{path.name}: {module_name} has no {name!r}"
+            )
+
+
+def test_the_package_has_at_most_eight_top_level_modules():
+    package = ROOT / "lossbook"
+    modules = sorted(p.name for p in package.glob("*.py"))
+    assert len(modules) <= 8, modules
