@@ -32,6 +32,16 @@ def check_tensor(name: str, value: object) -> torch.Tensor:
     return value
 
 
+def check_index_matrix(name: str, value: object, *, what: str = "token indices") -> torch.Tensor:
+    """Require an int64 ``(batch, length)`` tensor of indices, the input of every sequence model."""
+    tensor = check_tensor(name, value)
+    if tensor.dtype != torch.long:
+        raise TypeError(f"{name} must be an int64 tensor of {what}, got dtype {tensor.dtype}")
+    if tensor.dim() != 2:
+        raise ValueError(f"{name} must have shape (batch, length), got {tuple(tensor.shape)}")
+    return tensor
+
+
 def check_floating(name: str, value: object) -> torch.Tensor:
     """Require a floating-point tensor (losses and their gradients need real numbers)."""
     tensor = check_tensor(name, value)

@@ -21,18 +21,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lossbook._validate import check_int, check_real, check_tensor
+from lossbook._validate import check_index_matrix, check_int, check_real
 
 __all__ = ["WindowEncoder", "ConvTagger", "ConvSentenceClassifier"]
-
-
-def _check_tokens(tokens: object) -> torch.Tensor:
-    tensor = check_tensor("tokens", tokens)
-    if tensor.dtype != torch.long:
-        raise TypeError(f"tokens must be an int64 tensor of word indices, got dtype {tensor.dtype}")
-    if tensor.dim() != 2:
-        raise ValueError(f"tokens must have shape (batch, length), got {tuple(tensor.shape)}")
-    return tensor
 
 
 class WindowEncoder(nn.Module):
@@ -56,7 +47,7 @@ class WindowEncoder(nn.Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        tokens = _check_tokens(tokens)
+        tokens = check_index_matrix("tokens", tokens, what="word indices")
         embedded = self.drop(self.embed(tokens)).transpose(1, 2)  # (batch, dim, length): Conv1d's layout
         return self.drop(torch.relu(self.conv(embedded)).transpose(1, 2))
 

@@ -20,18 +20,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lossbook._validate import check_int, check_tensor
+from lossbook._validate import check_index_matrix, check_int
 
 __all__ = ["Seq2Seq", "shift_right", "greedy_decode"]
-
-
-def _check_index_tensor(name: str, value: object) -> torch.Tensor:
-    tensor = check_tensor(name, value)
-    if tensor.dtype != torch.long:
-        raise TypeError(f"{name} must be an int64 tensor of token indices, got dtype {tensor.dtype}")
-    if tensor.dim() != 2:
-        raise ValueError(f"{name} must have shape (batch, length), got {tuple(tensor.shape)}")
-    return tensor
 
 
 class Seq2Seq(nn.Module):
@@ -101,7 +92,7 @@ class Seq2Seq(nn.Module):
 
     def encode(self, source: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Encoder states ``(N, S, H)``, the source mask ``(N, S)`` and the initial decoder state ``(1, N, H)``."""
-        source = _check_index_tensor("source", source)
+        source = check_index_matrix("source", source)
         mask = source != self.pad_index
         lengths = mask.sum(1)
         if bool((lengths == 0).any()):
@@ -133,7 +124,7 @@ class Seq2Seq(nn.Module):
 
     def forward(self, source: torch.Tensor, decoder_input: torch.Tensor) -> torch.Tensor:
         """Teacher-forced logits ``(N, T, V)``: position ``t`` predicts the token after ``decoder_input[:, t]``."""
-        decoder_input = _check_index_tensor("decoder_input", decoder_input)
+        decoder_input = check_index_matrix("decoder_input", decoder_input)
         encoded = self.encode(source)
         if decoder_input.shape[0] != source.shape[0]:
             raise ValueError(
@@ -153,7 +144,7 @@ def shift_right(target: torch.Tensor, *, bos_index: int = 1, pad_index: int = 0,
         >>> shift_right(torch.tensor([[5, 6, 2, 0]]))
         (tensor([[1, 5, 6, 2]]), tensor([[   5,    6,    2, -100]]))
     """
-    target = _check_index_tensor("target", target)
+    target = check_index_matrix("target", target)
     bos = torch.full_like(target[:, :1], bos_index)
     gold = target.masked_fill(target == pad_index, ignore_index)
     return torch.cat([bos, target[:, :-1]], dim=1), gold
