@@ -24,7 +24,7 @@
 # You will write cross-entropy and binary cross-entropy so that they survive extreme
 # logits, find and fix the "softmax before `CrossEntropyLoss`" bug, measure calibration with
 # the expected calibration error, and read a reliability diagram. The book chapters
-# *Classification* and *Pitfall: softmax before CrossEntropyLoss* cover what you need.
+# *Classification losses* and *The double-softmax pitfall* cover what you need.
 #
 # **Rules.** Write the losses from tensor operations (`torch.logsumexp`, `torch.log_softmax`,
 # `.gather`, `torch.clamp`, …), not with `torch.nn.functional` losses — the tests compare your

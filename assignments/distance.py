@@ -23,7 +23,7 @@
 #
 # You will compute pairwise distances with a gradient that survives identical embeddings,
 # write the contrastive and triplet losses, see how squaring the distance changes the
-# margin, and implement batch-hard mining. The book chapter *Distance* covers what you need.
+# margin, and implement batch-hard mining. The book chapter *Distance-based losses* covers what you need.
 #
 # **Rules.** Use tensor operations; do not call `torch.cdist`, `F.pairwise_distance` or
 # `F.triplet_margin_loss` in your answers — the tests compare your code against them. Run each

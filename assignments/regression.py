@@ -22,7 +22,7 @@
 # # Assignment 1 — Regression losses
 #
 # You will write MSE, RMSE and Huber from their formulas, derive a gradient by hand, and
-# reason about which loss to use when the data has outliers. The book chapter *Regression*
+# reason about which loss to use when the data has outliers. The book chapter *Regression losses*
 # covers everything you need.
 #
 # **Rules.** Use plain PyTorch tensor operations (`+`, `*`, `.sum()`, `.mean()`,
