@@ -37,11 +37,13 @@ PYTHON313 ?= $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin/python
 
 ASSIGNMENTS_OUT := _build/assignments
 
-.PHONY: help venv offline-assets book book-strict book-student assignments bench test test-package test-notebooks \
-  test-notebooks-colab test-lower-bounds colab-check test-site test-assignments test-bench notebooks clean
+.PHONY: help venv offline-assets book book-strict book-ko book-student assignments bench test test-package test-notebooks \
+  test-notebooks-colab test-lower-bounds colab-check test-site test-i18n test-assignments test-bench notebooks translations clean
 
 help:
-	@echo "make book   build the site into $(HTML) from the committed notebook outputs"
+	@echo "make book   build the site into $(HTML) (and the Korean edition into $(KO_HTML)) from the committed notebook outputs"
+	@echo "make book-ko   the Korean edition only, into $(KO_HTML)"
+	@echo "make translations   merge changed English into the Korean catalogue (locale/ko) and list what needs Korean"
 	@echo "make test   package tests, nbval on every notebook, strict build, browser check"
 	@echo "make notebooks   re-execute every notebook in place (after changing one)"
 	@echo "make assignments   student notebooks + autograder bundles into $(ASSIGNMENTS_OUT)"
@@ -62,6 +64,10 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 
 # MathJax, require.js and the ipywidgets embed manager, pinned in offline/package-lock.json,
 # fetched from the npm registry and served from the site so pages work without internet.
+# The Korean edition's font too (regular and bold, woff2, in the font's own unicode-range
+# slices): a reader's browser fetches only the slices a page uses.
+KO_FONT_NPM := offline/node_modules/@fontsource/noto-sans-kr
+KO_FONT := offline/static/fonts/noto-sans-kr
 offline-assets: $(ASSETS)
 
 $(ASSETS): offline/package.json offline/package-lock.json offline/widgets-assets-path.js
@@ -72,6 +78,12 @@ $(ASSETS): offline/package.json offline/package-lock.json offline/widgets-assets
 	cp offline/widgets-assets-path.js offline/static/
 	cd offline/node_modules/@jupyter-widgets/html-manager/dist && \
 	  cp $$(ls | grep -v -E '\.(map|LICENSE\.txt)$$') ../../../../static/html-manager/
+	mkdir -p $(KO_FONT)/files
+	cp $(KO_FONT_NPM)/LICENSE $(KO_FONT)/
+	for weight in 400 700; do \
+	  sed -E "s/, url\([^)]*\.woff\) format\('woff'\)//" $(KO_FONT_NPM)/$$weight.css > $(KO_FONT)/$$weight.css; \
+	  cp $(KO_FONT_NPM)/files/noto-sans-kr-*-$$weight-normal.woff2 $(KO_FONT)/files/; \
+	done
 	touch $@
 
 # The site, built strictly: a warning (broken reference, missing figure) fails the build.
@@ -79,9 +91,24 @@ book-strict: $(STAMP) $(ASSETS)
 	rm -rf $(HTML) _build/.doctrees _build/jupyter_execute
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-book: book-strict
+# The Korean edition (tools/i18n.py): the English pages and the committed Korean notebooks
+# (ko/notebooks) with the catalogue's Korean (locale/ko), built as strictly as the English.
+KO_BUILD := _build/ko
+KO_HTML := $(KO_BUILD)/html
+book-ko: $(STAMP) $(ASSETS)
+	$(BIN)/python tools/i18n.py check
+	$(BIN)/python tools/i18n.py generate --check
+	rm -rf $(KO_BUILD)
+	$(BIN)/python tools/i18n.py source $(KO_BUILD)/src
+	$(BIN)/jupyter-book build $(KO_BUILD)/src --path-output $(KO_BUILD) -W -n --keep-going
+	mv $(KO_BUILD)/_build/html $(KO_HTML)
+
+# Both editions where the repository has the Korean catalogue (the student repository,
+# which copies this rule, is English only).
+book: book-strict $(if $(wildcard locale/ko),book-ko)
 	@echo
 	@echo "The book is built. Open it with:  xdg-open $(abspath $(HTML))/index.html"
+	@$(if $(wildcard locale/ko),echo "한국어판 (the Korean edition):  xdg-open $(abspath _build/ko/html)/index.html")
 	@echo "(or serve it: $(BIN)/python -m http.server -d $(HTML) 8000, then http://localhost:8000)"
 
 test-package: $(STAMP)
@@ -117,8 +144,13 @@ colab-check: $(STAMP)
 	$(BIN)/python tools/colab_env.py install $(COLAB_FULL_VENV)
 	$(COLAB_FULL_VENV)/bin/python tools/execute_notebooks.py --check-only --timeout 1200 notebooks/*.ipynb
 
-test-site: book-strict
+test-site: book-strict book-ko
 	$(BIN)/python -m pytest tests/site -q
+
+# The Korean catalogue: every entry translated, none fuzzy, formulas and references carried
+# over, glossary terms used; the Korean notebooks regenerate unchanged.
+test-i18n: $(STAMP)
+	$(BIN)/python -m pytest tests/i18n -q
 
 # Student bundles (<name>-student.zip) and autograder bundles (Otter-Grader), one folder per
 # assignment. Otter first runs every test against the reference solutions and fails if one loses a mark.
@@ -143,7 +175,7 @@ bench: $(STAMP)
 test-bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --smoke --out _build/bench-smoke/cpu.json
 
-TEST_PARTS := test-package test-notebooks test-notebooks-colab test-lower-bounds test-site test-assignments test-bench
+TEST_PARTS := test-package test-i18n test-notebooks test-notebooks-colab test-lower-bounds test-site test-assignments test-bench
 
 # Each part in turn, with its wall time (CI's budget is 30 minutes for all of them).
 test:
@@ -164,9 +196,17 @@ full-results: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m lossbook.studies --chapters $(CHAPTERS) --size $(SIZE) --budget-minutes $(BUDGET) \
 	  --workers $(WORKERS) $(if $(RESULTS_DIR),--results-dir $(RESULTS_DIR))
 
-# Re-run every notebook top to bottom in a fresh kernel and store the outputs (commit them).
+# Re-run every notebook top to bottom in a fresh kernel and store the outputs (commit them),
+# then the Korean notebooks from them (their code and outputs are the English ones).
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
+	$(BIN)/python tools/i18n.py generate
+
+# After changing English prose: merge it into the catalogue (changed entries become fuzzy),
+# and list what needs Korean.
+translations: $(STAMP)
+	$(BIN)/python tools/i18n.py update
+	$(BIN)/python tools/i18n.py check || true
 
 clean:
 	rm -rf _build offline/static offline/node_modules $(COLAB_VENV) $(LOWER_VENV) $(COLAB_FULL_VENV)

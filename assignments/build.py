@@ -13,6 +13,10 @@ reference solutions and tests inline. This script turns each one into
     <out>/<name>/autograder/<name>.ipynb         the reference notebook (with solutions)
     <out>/<name>/autograder/<name>-autograder.zip  the autograder bundle (all tests, hidden too)
     <out>/<name>/autograder/otter_config.json    Otter's configuration of that bundle
+    <out>/<name>/<name>-student-ko.zip           the Korean student bundle (student-ko/): the same
+                                                 notebook with its question text in Korean, from
+                                                 the book's catalogue (locale/ko, tools/i18n.py);
+                                                 the same tests, graded by the same autograder
 
 Before Otter sees a test, ``prepare`` adds two things to it (so that every test, present and
 future, behaves alike): a check that turns a blank answer (the template's ``...``, or a name
@@ -50,6 +54,13 @@ ASSIGNMENTS = ("regression", "classification", "distance", "nlp", "optimization"
 OTTER_VERSION = "7.0.0"
 SETUP_TAG = "assignment-setup"
 NOT_ANSWERED = "not answered yet"
+# The markdown Otter Assign writes into a student notebook itself (the answer cell of a
+# question answered in words, the heading of the final check), in the Korean bundle's Korean.
+OTTER_TEXT_KOREAN = {
+    "_Type your answer here, replacing this text._": "_이 문장을 지우고 여기에 답을 쓴다._",
+    "---\n\nTo double-check your work, the cell below will rerun all of the autograder tests.":
+        "---\n\n작업을 한 번 더 확인하려면 아래 셀을 실행한다. 자동 채점기의 테스트를 모두 다시 실행한다.",
+}
 
 # Added at the top of every test function (after its docstring); NAMES becomes the test's
 # parameters. A blank answer is the template's ``...`` (a value, or a function whose body is
@@ -271,17 +282,24 @@ def questions(name: str) -> list[dict]:
     ]
 
 
-def build(name: str, out: Path, *, run_tests: bool = True) -> Path:
-    """Build one assignment into ``out/<name>``; return that folder."""
-    target = out / name
-    if target.exists():
-        shutil.rmtree(target)
-    work = target / "source"
+def korean_source_notebook(name: str) -> nbformat.NotebookNode:
+    """The assignment with its markdown (questions, instructions) in Korean; code untouched."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import i18n
+
+    notebook = source_notebook(name)
+    catalog = i18n.read_catalog(f"assignments/{name}")
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown":
+            cell.source = i18n.translate_markdown(cell.source, catalog, f"assignments/{name}.py cell {index}")
+    return notebook
+
+
+def otter_assign(name: str, notebook: nbformat.NotebookNode, work: Path, dist: Path, *, run_tests: bool) -> None:
     work.mkdir(parents=True)
     shutil.copy(HERE / "requirements.txt", work / "requirements.txt")
-    notebook = prepare(source_notebook(name), name)
-    nbformat.write(notebook, work / f"{name}.ipynb")
-    command = ["otter", "assign", f"{name}.ipynb", str((target / "dist").resolve())]
+    nbformat.write(prepare(notebook, name), work / f"{name}.ipynb")
+    command = ["otter", "assign", f"{name}.ipynb", str(dist.resolve())]
     if not run_tests:
         command.append("--no-run-tests")
     otter = Path(sys.executable).with_name("otter")
@@ -289,6 +307,40 @@ def build(name: str, out: Path, *, run_tests: bool = True) -> Path:
     result = subprocess.run(command, cwd=work, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"otter assign failed for {name}:\n{result.stdout}\n{result.stderr}")
+
+
+def finish_student_notebook(name: str, student_path: Path) -> nbformat.NotebookNode:
+    student = nbformat.read(student_path, as_version=4)
+    setup = nbformat.v4.new_code_cell(student_setup_source(name), metadata={"tags": [SETUP_TAG]})
+    student.cells.insert(0, setup)
+    nbformat.write(student, student_path)
+    return student
+
+
+def build_korean_student(name: str, target: Path) -> Path:
+    """The Korean student bundle: Otter Assign over the Korean question text (its tests are the
+    English build's, already checked), so the notebook matches the English autograder."""
+    scratch = target / "ko-work"
+    otter_assign(name, korean_source_notebook(name), scratch / "source", scratch / "dist", run_tests=False)
+    student_dir = target / "student-ko"
+    shutil.move(str(scratch / "dist" / "student"), str(student_dir))
+    shutil.rmtree(scratch)
+    student = finish_student_notebook(name, student_dir / f"{name}.ipynb")
+    for cell in student.cells:
+        if cell.cell_type == "markdown" and cell.source.strip() in OTTER_TEXT_KOREAN:
+            cell.source = OTTER_TEXT_KOREAN[cell.source.strip()]
+    nbformat.write(student, student_dir / f"{name}.ipynb")
+    write_student_bundle(name, student_dir, student, target / f"{name}-student-ko.zip")
+    return student_dir
+
+
+def build(name: str, out: Path, *, run_tests: bool = True) -> Path:
+    """Build one assignment into ``out/<name>``; return that folder."""
+    target = out / name
+    if target.exists():
+        shutil.rmtree(target)
+    work = target / "source"
+    otter_assign(name, source_notebook(name), work, target / "dist", run_tests=run_tests)
 
     dist = target / "dist"
     (dist / "source").mkdir()
@@ -301,12 +353,9 @@ def build(name: str, out: Path, *, run_tests: bool = True) -> Path:
         shutil.move(str(dist / part), str(target / part))
     shutil.rmtree(dist)
 
-    student_path = target / "student" / f"{name}.ipynb"
-    student = nbformat.read(student_path, as_version=4)
-    setup = nbformat.v4.new_code_cell(student_setup_source(name), metadata={"tags": [SETUP_TAG]})
-    student.cells.insert(0, setup)
-    nbformat.write(student, student_path)
+    student = finish_student_notebook(name, target / "student" / f"{name}.ipynb")
     write_student_bundle(name, target / "student", student, target / f"{name}-student.zip")
+    build_korean_student(name, target)
     return target
 
 
@@ -321,7 +370,10 @@ def main() -> int:
         parser.error(f"unknown assignment(s) {unknown}: expected any of {list(ASSIGNMENTS)}")
     for name in args.names or ASSIGNMENTS:
         target = build(name, args.out, run_tests=not args.no_run_tests)
-        print(f"{name}: hand out {target / (name + '-student.zip')}; keep {target / 'autograder'} (answer key) to yourself")
+        print(
+            f"{name}: hand out {target / (name + '-student.zip')} (in Korean: {name}-student-ko.zip); "
+            f"keep {target / 'autograder'} (answer key) to yourself"
+        )
     return 0
 
 

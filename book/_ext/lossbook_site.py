@@ -17,6 +17,12 @@
   the chapters are not section-numbered).
 - Outputs that are warnings wrap instead of running off as one long line, and the
   search page shows math in its snippets as text rather than raw TeX (``static/``).
+- The book has two editions, English (``_build/html``) and Korean (``_build/ko/html``,
+  ``lossbook_edition = "ko"``, made by ``tools/i18n.py``). Every page's header links to the
+  same page in the other edition, by a relative path, so the switch works offline from the
+  file system and on any server that keeps the two builds side by side. The Korean edition
+  sets its text in Noto Sans KR, served from the site like MathJax, so Hangul renders the
+  same on a machine without a Korean font.
 """
 
 from __future__ import annotations
@@ -105,7 +111,53 @@ def number_exercises_per_chapter(app, env):
     return []
 
 
+# Where each edition's pages are, relative to the other edition's root (see the Makefile).
+EDITIONS = {
+    "en": {"lang": "en", "label": "English", "title": "Read this page in English", "root": "../../html/"},
+    "ko": {"lang": "ko", "label": "한국어", "title": "이 페이지를 한국어로 읽기", "root": "../ko/html/"},
+}
+OTHER_EDITION = {"en": "ko", "ko": "en"}
+SWITCH_TEMPLATE = "lossbook-language-switch.html"
+KOREAN_FONT_CSS = ("fonts/noto-sans-kr/400.css", "fonts/noto-sans-kr/700.css", "lossbook-ko.css")
+
+
+def check_edition(app, config):
+    if config.lossbook_edition not in EDITIONS:
+        raise ValueError(f"lossbook_edition must be one of {sorted(EDITIONS)}, got {config.lossbook_edition!r}")
+
+
+def header_with_language_switch(app, config):
+    options = dict(config.html_theme_options or {})
+    end = options.get("article_header_end", ["article-header-buttons.html"])
+    end = [end] if isinstance(end, str) else list(end)
+    if SWITCH_TEMPLATE not in end:
+        options["article_header_end"] = [SWITCH_TEMPLATE, *end]
+    config.html_theme_options = options
+    config.templates_path = [*config.templates_path, str(Path(__file__).parent / "templates")]
+
+
+def language_switch(app, pagename, templatename, context, doctree):
+    if not app.config.lossbook_language_switch:
+        return
+    other = EDITIONS[OTHER_EDITION[app.config.lossbook_edition]]
+    href = "../" * pagename.count("/") + other["root"] + pagename + ".html"
+    context["lossbook_language_switch"] = {**other, "href": href}
+    context["metatags"] = context.get("metatags", "") + f'\n<link rel="alternate" hreflang="{other["lang"]}" href="{href}" />'
+
+
+def korean_fonts(app):
+    if app.config.lossbook_edition == "ko":
+        for css in KOREAN_FONT_CSS:
+            app.add_css_file(css)
+
+
 def setup(app):
+    app.add_config_value("lossbook_edition", "en", "html")
+    app.add_config_value("lossbook_language_switch", True, "html")
+    app.connect("config-inited", check_edition)
+    app.connect("config-inited", header_with_language_switch)
+    app.connect("builder-inited", korean_fonts)
+    app.connect("html-page-context", language_switch)
     app.connect("config-inited", no_header_search)
     app.connect("config-inited", add_static_path)
     app.connect("doctree-read", mark_warning_outputs)

@@ -336,3 +336,26 @@ def test_student_bundle_is_complete_and_holds_no_answer(built, name):
         if isinstance(node, ast.FunctionDef) and any(k.arg == "hidden" and getattr(k.value, "value", False) for k in node.decorator_list[0].keywords)
     ]
     assert hidden and not [test for test in hidden if f"def {test}(" in everything], f"{name}: hidden tests in the student bundle"
+
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_korean_student_notebook_is_the_english_one_with_korean_questions(built, name):
+    student, reference = notebooks(built, name)
+    korean = nbformat.read(built / name / "student-ko" / f"{name}.ipynb", as_version=4)
+    assert [cell.cell_type for cell in korean.cells] == [cell.cell_type for cell in student.cells]
+    for english_cell, korean_cell in zip(student.cells, korean.cells):
+        if english_cell.cell_type == "code":
+            assert korean_cell.source == english_cell.source
+        elif re.search(r"[A-Za-z]{3,}", re.sub(r"\$[^$]*\$|`[^`]*`", "", english_cell.source)):
+            assert HANGUL.search(korean_cell.source), f"{name}: untranslated cell {english_cell.source[:80]!r}"
+    assert korean.metadata["otter"]["tests"] == student.metadata["otter"]["tests"]
+    # The one autograder grades the Korean notebook: full marks with the solutions, none blank.
+    results = check.grade(check.fill(korean, reference), bundle(built, name))
+    assert results and all(result.full_marks for result in results.values()), {q: r.messages for q, r in results.items()}
+    blank = check.grade(korean, bundle(built, name))
+    assert not {q: r.score for q, r in blank.items() if r.score > 0}
+    with zipfile.ZipFile(built / name / f"{name}-student-ko.zip") as archive:
+        assert f"{name}/{name}.ipynb" in archive.namelist()

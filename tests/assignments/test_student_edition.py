@@ -42,6 +42,7 @@ def test_student_config_changes_only_title_repository_and_solutions():
     base = yaml.safe_load((ROOT / "_config.yml").read_text())
     student = student_edition.student_config()
     assert student["sphinx"]["config"]["hide_solutions"] is True
+    assert student["sphinx"]["config"]["lossbook_language_switch"] is False  # no Korean student site
     assert "student edition" in student["title"]
     assert student_edition.repository_slug(student["repository"]["url"]) != student_edition.repository_slug(base["repository"]["url"])
     for key in base:
@@ -243,3 +244,11 @@ def test_the_student_repository_builds_with_make(edition):
     result = subprocess.run(["make", "-n", "-C", str(repo), "book"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "jupyter-book build ." in result.stdout
+
+
+def test_student_site_has_no_language_switch(edition):
+    # The Korean edition is built from the main repository only; the student site is English.
+    repo, site, report = edition
+    pages = [path for path in site.rglob("*.html") if "lossbook-language-switch" in path.read_text()]
+    assert not pages, f"student pages with a switch to a Korean page they do not have: {pages[:3]}"
+    assert any("header-article-items__end" in path.read_text() for path in site.rglob("*.html"))
