@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
@@ -15,6 +16,15 @@ sys.path.insert(0, str(ROOT / "tools"))
 import site_report  # noqa: E402  (the measuring code lives with the report tool)
 
 CHROMIUM_ARGS = site_report.CHROMIUM_ARGS
+
+
+def colab_link(page: str, path_to_book: str = "") -> str:
+    """The Colab launch link of a chapter page; the Korean edition's notebooks are under ko/."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repository = config["repository"]["url"].removeprefix("https://github.com/").rstrip("/")
+    branch = config["repository"]["branch"]
+    prefix = f"{path_to_book}/" if path_to_book else ""
+    return f"{config['launch_buttons']['colab_url']}/github/{repository}/blob/{branch}/{prefix}{page.removesuffix('.html')}.ipynb"
 
 
 @pytest.fixture(scope="session")

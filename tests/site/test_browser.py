@@ -6,21 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import HTML, ROOT, SCREENSHOTS, site_report
+from conftest import HTML, ROOT, SCREENSHOTS, colab_link, site_report
 
 PAGES = site_report.site_pages(HTML)
 CHAPTERS = [page for page in PAGES if page.startswith("notebooks/")]
 NOTEBOOKS = {path.stem for path in (ROOT / "notebooks").glob("*.ipynb")}
 SEARCH_FIELDS = ".search-button-field, form.bd-search"
-
-
-def colab_link(page: str) -> str:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    repository = config["repository"]["url"].removeprefix("https://github.com/").rstrip("/")
-    branch = config["repository"]["branch"]
-    return f"{config['launch_buttons']['colab_url']}/github/{repository}/blob/{branch}/{page.removesuffix('.html')}.ipynb"
 
 
 def test_every_chapter_was_built():

@@ -7,9 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import HTML, ROOT, SCREENSHOTS, site_report
+from conftest import HTML, ROOT, SCREENSHOTS, colab_link, site_report
 
 BUILD = HTML.parent
 # Where the committed Korean notebooks are (tools/i18n.py's LOSSBOOK_KO_ROOT, for a trial translation).
@@ -48,13 +47,6 @@ def both_editions():
         pytest.fail(f"no Korean site at {KO_HTML.relative_to(ROOT)}: run `make book-ko` first")
     with site_report.serve(BUILD) as url:
         yield url
-
-
-def korean_colab_link(page: str) -> str:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    repository = config["repository"]["url"].removeprefix("https://github.com/").rstrip("/")
-    branch = config["repository"]["branch"]
-    return f"{config['launch_buttons']['colab_url']}/github/{repository}/blob/{branch}/ko/{page.removesuffix('.html')}.ipynb"
 
 
 def test_korean_edition_has_every_english_page():
@@ -128,7 +120,7 @@ def test_korean_page_loads_offline_with_math_font_switch_and_launch_links(browse
     if page.startswith("notebooks/"):
         links = tab.locator('a[href*="colab.research.google.com"]')
         hrefs = {links.nth(index).get_attribute("href") for index in range(links.count())}
-        assert hrefs == {korean_colab_link(page)}, f"{page}: Colab links {hrefs}"
+        assert hrefs == {colab_link(page, "ko")}, f"{page}: Colab links {hrefs}"
         assert (KO_ROOT / "ko" / page.replace(".html", ".ipynb")).is_file(), "the Korean notebook the button opens is not committed"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(SCREENSHOTS / f"ko-{Path(page).stem}.png"), full_page=False)
