@@ -144,8 +144,9 @@ colab-check: $(STAMP)
 	$(BIN)/python tools/colab_env.py install $(COLAB_FULL_VENV)
 	$(COLAB_FULL_VENV)/bin/python tools/execute_notebooks.py --check-only --timeout 1200 notebooks/*.ipynb
 
+# The two editions' browser checks run side by side (one file per worker).
 test-site: book-strict book-ko
-	$(BIN)/python -m pytest tests/site -q
+	$(BIN)/python -m pytest tests/site -q -n $(JOBS) --dist loadfile
 
 # The Korean catalogue: every entry translated, none fuzzy, formulas and references carried
 # over, glossary terms used; the Korean notebooks regenerate unchanged.
