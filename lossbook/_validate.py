@@ -264,6 +264,26 @@ def remember_checked(tensor: torch.Tensor, rule: object) -> None:
         pass  # a tensor that takes no attributes (some wrapper subclasses) is simply checked every time
 
 
+def remember_value(tensor: torch.Tensor, key: object, value: object) -> None:
+    """Keep ``value`` (a fact read from ``tensor``, e.g. its largest entry) until ``tensor`` changes in place."""
+    version = _version(tensor)
+    if tensor.grad_fn is not None or version is None:
+        return
+    try:
+        values = getattr(tensor, "_lossbook_values", None)
+        if values is None:
+            values = tensor._lossbook_values = {}
+        values[key] = (version, value)
+    except (AttributeError, RuntimeError, TypeError):
+        pass
+
+
+def remembered_value(tensor: torch.Tensor, key: object) -> object | None:
+    """What :func:`remember_value` kept for ``tensor`` under ``key``, or ``None`` if it changed since."""
+    entry = getattr(tensor, "_lossbook_values", {}).get(key)
+    return entry[1] if entry is not None and entry[0] == _version(tensor) else None
+
+
 def _version(tensor: torch.Tensor) -> int | None:
     # Inference-mode tensors keep no version counter: nothing about them can be remembered.
     try:
@@ -278,21 +298,31 @@ def _range_text(low: float, high: float) -> str:
     return f"values in [{low:g}, {high:g}]"
 
 
-def check_ranges(*checks: tuple[str, torch.Tensor, float, float, str]) -> None:
+def check_ranges(
+    *checks: tuple[str, torch.Tensor, float, float, str], extra: Sequence[torch.Tensor] = ()
+) -> tuple[list[tuple[float, float] | None], list[float | int | bool]]:
     """Several :func:`check_in_range` checks, ``(name, tensor, low, high, hint)`` each, read with one sync.
 
     A loss that checks its target and two weights asks the device once, not three times.
+    ``extra`` 0-d tensors the caller needs anyway are read in the same sync. Returns the
+    ``(smallest, largest)`` value of each checked tensor (``None`` for an empty one) and the
+    values of ``extra``.
     """
-    checks = tuple(check for check in checks if check[1].numel() > 0)
-    if not checks:
-        return
-    values = read_scalars(*(bound for check in checks for bound in torch.aminmax(check[1].detach())))
-    for (name, _, low, high, hint), smallest, largest in zip(checks, values[::2], values[1::2]):
+    present = [check for check in checks if check[1].numel() > 0]
+    if not present and not extra:
+        return [None] * len(checks), []
+    bounds = [bound for check in present for bound in torch.aminmax(check[1].detach())]
+    values = read_scalars(*bounds, *extra)
+    extra_values, values = values[len(bounds):], values[: len(bounds)]
+    found = {}
+    for (name, tensor, low, high, hint), smallest, largest in zip(present, values[::2], values[1::2]):
         # NaN propagates into aminmax and fails every comparison; +-inf fails a finite bound.
         if not (smallest >= low and largest <= high and math.isfinite(smallest) and math.isfinite(largest)):
             raise ValueError(
                 f"{name} must hold {_range_text(low, high)}{hint}: got values from {smallest:.4g} to {largest:.4g}"
             )
+        found[id(tensor)] = (smallest, largest)
+    return [found.get(id(check[1])) for check in checks], extra_values
 
 
 def check_in_range(name: str, tensor: torch.Tensor, low: float, high: float, *, hint: str = "") -> None:

@@ -6,16 +6,12 @@ files with what is needed to judge and repeat them: the hardware, the package ve
 the date, the configuration and the seeds. Files live in ``lossbook/full_results/`` (package
 data, so a Colab install has them too), or in the folder named by ``LOSSBOOK_RESULTS_DIR``.
 
-Two kinds of file:
-
-* ``<chapter>.<size>.json`` — a *study record*, written by ``python -m lossbook.studies``
-  (:mod:`lossbook.studies.runner`) one finished (configuration, seed) at a time, so a run
-  can stop and continue later or on another machine. Each run row names the machine it
-  ran on; a record merged from several machines lists them all under ``machines`` and says
-  ``merged``. :func:`load_study_results` reads one, :func:`study_rows` gives its rows and
-  :func:`merge_study_results` joins records of the same chapter and size.
-* ``<chapter>.json`` — tables saved whole by a notebook's full-size run,
-  :func:`save_full_results` / :func:`load_full_results`.
+Each file is a *study record*, ``<chapter>.<size>.json``, written by ``python -m lossbook.studies``
+(:mod:`lossbook.studies.runner`) one finished (configuration, seed) at a time, so a run
+can stop and continue later or on another machine. Each run row names the machine it
+ran on; a record merged from several machines lists them all under ``machines`` and says
+``merged``. :func:`load_study_results` reads one, :func:`study_rows` gives its rows and
+:func:`merge_study_results` joins records of the same chapter and size.
 """
 
 from __future__ import annotations
@@ -34,7 +30,7 @@ import torch
 
 __all__ = [
     "RESULTS_DIR_VARIABLE", "STUDY_FORMAT", "STUDY_SIZES", "PLAN_KEYS", "results_dir", "cpu_model", "environment",
-    "save_full_results", "load_full_results", "study_results_path", "machine_id", "new_study_record",
+    "study_results_path", "machine_id", "new_study_record",
     "load_study_results", "write_study_results", "register_configurations", "done_units", "add_study_run",
     "study_rows", "merge_study_results", "describe_study",
 ]
@@ -92,38 +88,8 @@ def environment(device: torch.device) -> dict:
             "threads": torch.get_num_threads(), "versions": versions}
 
 
-def _today() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d")
-
-
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def save_full_results(chapter: str, tables: dict, *, config: dict, device: torch.device) -> Path:
-    """Write ``tables`` (name → list of row dicts, e.g. ``DataFrame.to_dict("records")``) with their context.
-
-    Returns:
-        The path of the JSON file written.
-    """
-    chapter = _check_chapter(chapter)
-    if not isinstance(tables, dict) or not all(isinstance(rows, list) for rows in tables.values()):
-        raise TypeError("tables must be a dict of table name -> list of row dicts")
-    record = {"chapter": chapter, "date": _today(), "environment": environment(device), "config": config,
-              "tables": tables}
-    directory = results_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{chapter}.json"
-    _write_atomically(path, record)
-    return path
-
-
-def load_full_results(chapter: str) -> dict | None:
-    """The saved record of a chapter's full-size run, or ``None`` when there is none yet."""
-    path = results_dir() / f"{_check_chapter(chapter)}.json"
-    if not path.exists():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _write_atomically(path: Path, record: dict) -> None:

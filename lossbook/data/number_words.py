@@ -195,6 +195,7 @@ def build_vocabulary(texts: list[str]) -> Vocabulary:
         >>> ids.tolist(), vocab.decode(ids[0])
         ([[6, 4, 7, 4, 5, 2]], 'quatre-vingt-dix')
     """
+    texts = check_str_sequence("texts", texts, what="texts")  # checked under this function's own name
     return Vocabulary.build(texts, specials=SEQUENCE_SPECIALS, tokenizer=tokenize, detokenizer=detokenize)
 
 

@@ -98,7 +98,7 @@ def parse_bio(text: str) -> list[Sentence]:
             continue
         fields = line.split()
         if len(fields) != 2:
-            raise ValueError(f"line {number} must be 'token<TAB>tag', got {line!r}")
+            raise ValueError(f"text line {number} must be 'token<TAB>tag', got {line!r}")
         token, tag = fields
         if not _TAG.match(tag):
             raise ValueError(f"line {number}: tag must be 'O', 'B-<type>' or 'I-<type>', got {tag!r}")

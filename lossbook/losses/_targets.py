@@ -19,6 +19,9 @@ import torch.nn.functional as F
 
 from lossbook._validate import (
     check_floating,
+    check_nonempty,
+    check_reduction,
+    check_tensor,
     check_int,
     check_probabilities,
     check_ranges,
@@ -38,6 +41,7 @@ __all__ = [
     "check_no_gradient",
     "class_layout",
     "check_class_weight",
+    "check_class_loss_call",
     "check_index_dtype",
     "check_float_target",
     "check_index_target",
@@ -186,6 +190,24 @@ def check_probability_target(input: torch.Tensor, target: torch.Tensor, class_di
     check_probabilities("target", target, class_dim=class_dim, hint=" (probability targets)")
 
 
+def check_class_loss_call(
+    input: object, target: object, weight: object, reduction: object, ignore_index: object
+) -> tuple[int, int, int]:
+    """The checks of a class-dimension loss's first call with a new signature (see :func:`validated_call`):
+    the reduction, floating non-empty logits, a target tensor, ``ignore_index`` and the class weights.
+
+    Returns ``(ignore_index, class_dim, num_classes)``.
+    """
+    check_reduction(reduction)
+    check_floating("input", input)
+    check_tensor("target", target)
+    check_nonempty("input", input)
+    ignore_index = check_ignore_index(ignore_index)
+    class_dim, num_classes = class_layout(input)
+    check_class_weight(weight, input, num_classes)
+    return ignore_index, class_dim, num_classes
+
+
 def check_ignore_index(ignore_index: object) -> int:
     return check_int("ignore_index", ignore_index)
 
@@ -268,12 +290,23 @@ def fused_index_loss(
     return loss
 
 
+# What F.nll_loss and F.cross_entropy call once their own checks pass (the losses here made them
+# already): at 64 rows the wrapper's checks are a few percent of the whole step.
+_NLL_KERNEL = getattr(torch._C._nn, "nll_loss_nd", None)
+_CROSS_ENTROPY_KERNEL = getattr(torch._C._nn, "cross_entropy_loss", None)
+_REDUCTION_CODES = {"none": 0, "mean": 1, "sum": 2}
+
+
 def _index_kernel(input, target, weight, ignore_index, reduction, label_smoothing):
     if label_smoothing is None:
-        return F.nll_loss(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
-    return F.cross_entropy(
-        input, target, weight=weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing
-    )
+        if _NLL_KERNEL is None or not type(input) is torch.Tensor:
+            return F.nll_loss(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+        return _NLL_KERNEL(input, target, weight, _REDUCTION_CODES[reduction], ignore_index)
+    if _CROSS_ENTROPY_KERNEL is None or not type(input) is torch.Tensor:
+        return F.cross_entropy(
+            input, target, weight=weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing
+        )
+    return _CROSS_ENTROPY_KERNEL(input, target, weight, _REDUCTION_CODES[reduction], ignore_index, label_smoothing)
 
 
 def total_target_weight(

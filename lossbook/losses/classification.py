@@ -13,8 +13,9 @@ The formulas are written out in the docstrings and, line by line, in the Classif
 chapter. Where PyTorch has the same loss (BCE, cross-entropy, NLL) the computation is
 PyTorch's fused kernel, called once the inputs are validated: it makes one or two passes
 over the logits where the written-out formula makes half a dozen, and keeps fewer
-intermediate tensors for the backward pass (see ``benchmarks/``). BCE with logits is
-computed here in a stable form, because torch's kernel rounds the small loss of a
+intermediate tensors for the backward pass (see ``benchmarks/``). BCE with logits (and the
+cross-entropy terms of the binary focal loss) keep torch's kernel only where it is provably
+precise, and otherwise use a stable form, because torch's kernel rounds the small loss of a
 confident, correct negative to 0. What this module adds is strict validation, the
 double-softmax guard, and the documented deviations from torch, handled explicitly around
 the fused call (an all-ignored batch gives 0, not NaN).
@@ -43,12 +44,17 @@ from lossbook._validate import (
     check_ranges,
     read_scalars,
     check_real,
+    checked_before,
+    remember_checked,
+    remember_value,
+    remembered_value,
     check_reduction,
     check_tensor,
 )
 from lossbook.losses.guards import check_log_probabilities, check_logits
 from lossbook.losses._targets import (
     check_broadcasts_to,
+    check_class_loss_call,
     check_class_weight,
     check_float_target,
     check_ignore_index,
@@ -149,6 +155,19 @@ def _check_elementwise_weight(name: str, weight: object, input: torch.Tensor, ke
     return weight_range_check(name, weight)
 
 
+def _weight_layout(name: str, input: torch.Tensor) -> object:
+    return input.shape[-1] if name == "pos_weight" else input.shape
+
+
+def _weight_known(name: str, weight: object, input: torch.Tensor) -> bool:
+    """Whether this very ``weight`` passed :func:`_check_elementwise_weight` for input of this dtype and shape,
+    unchanged since; ``requires_grad`` can change without a new version, so it is looked at each time."""
+    return (
+        isinstance(weight, torch.Tensor) and not weight.requires_grad
+        and checked_before(weight, (name, input.dtype, _weight_layout(name, input)))
+    )
+
+
 class _StableBinaryCrossEntropy(torch.autograd.Function):
     r""":math:`(1-y)\,\operatorname{softplus}(x) + p\,y\,\operatorname{softplus}(-x)`, times ``weight``, reduced.
 
@@ -156,9 +175,9 @@ class _StableBinaryCrossEntropy(torch.autograd.Function):
     cancel for a confident correct negative (:math:`y = 0`, :math:`x = -17`: :math:`-17 + 17.00000004`
     rounds to 0 in float32, where the loss is 4.14e-8). Here both softplus terms share
     their tail :math:`t = \log(1 + e^{-|x|}) = -\log\sigma(|x|)`:
-    :math:`\ell = w\,t + (1-y)\max(x, 0) + p\,y\max(-x, 0)` with :math:`w = 1 + (p-1)y`,
-    computed as :math:`\bigl(w\max(x, 0) - p\,y\,x\bigr) + w\,t`: the bracket is exact at
-    :math:`y \in \{0, 1\}` and never negative, and the tail is added last.
+    :math:`\ell = w\,t + (1-y)\max(x, 0) + p\,y\max(-x, 0)` with :math:`w = 1 + (p-1)y`, three
+    non-negative terms, the tail added last (without ``pos_weight``, :math:`\max(x, 0) - y\,x`, which is
+    exact at :math:`y \in \{0, 1\}` and never negative, stands for the first two).
     The backward pass is the closed form :math:`w\,\sigma(x) - p\,y` (and, for a target
     that needs a gradient, :math:`p\operatorname{softplus}(-x) - \operatorname{softplus}(x)`).
     One transcendental function each way and one autograd node, reduction included, as in
@@ -174,8 +193,11 @@ class _StableBinaryCrossEntropy(torch.autograd.Function):
             loss.addcmul_(target, input, value=-1).sub_(tail)
         else:
             log_weight = (pos_weight - 1).mul(target).add_(1)
-            # w max(x, 0) - p y x is exact at y in {0, 1} (w = p when y = 1); the tail is added last.
-            loss.mul_(log_weight).addcmul_(pos_weight * target, input, value=-1).addcmul_(log_weight, tail, value=-1)
+            # (1 - y) max(x, 0) + p y max(-x, 0) + w t: three non-negative terms, so nothing cancels for
+            # any y in [0, 1]. (w max(x, 0) - p y x is 0 at y = 1 only if w rounds to exactly p and no
+            # fused multiply-add keeps the rounding error of p x: x = 30.8, p = 2.45 gave 3.4e-6, not 1e-13.)
+            loss.mul_(1 - target).addcmul_(pos_weight * target, input.clamp_max(0), value=-1)
+            loss.addcmul_(log_weight, tail, value=-1)
         if weight is not None:
             loss = loss.mul_(weight) if loss.shape == torch.broadcast_shapes(loss.shape, weight.shape) else loss * weight
         # Only the arguments are kept for the backward pass (as torch's kernel does): less memory held.
@@ -252,8 +274,11 @@ def bce_with_logits(
         ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
 
     Equal to :func:`torch.nn.functional.binary_cross_entropy_with_logits` up to rounding,
-    and more precise where the loss is far below :math:`|x|` (see above); as cheap, with one
-    transcendental function forward and one backward. ``weight`` and ``pos_weight`` receive
+    and more precise where the loss is far below :math:`|x|` (see above). A ``"mean"`` or
+    ``"sum"`` in float32/float64 is torch's fused kernel whenever a bound from the smallest
+    logit proves its error at most 256 eps of the result (almost every training batch), and
+    the stable form otherwise (a batch of confident, correct predictions); ``"none"`` and half
+    precision always take the stable form. ``weight`` and ``pos_weight`` receive
     no gradient (as in torch). Warns (see :mod:`lossbook.losses.guards`) when ``input`` looks like
     sigmoid outputs.
 
@@ -263,15 +288,81 @@ def bce_with_logits(
     """
     check_reduction(reduction)
     check_pair(input, target)
-    ranges = [("target", target, 0.0, 1.0, "")]
-    if pos_weight is not None:
-        ranges.append(_check_elementwise_weight("pos_weight", pos_weight, input, "binary_cross_entropy_with_logits"))
-    if weight is not None:
-        ranges.append(_check_elementwise_weight("weight", weight, input, "binary_cross_entropy_with_logits"))
-    check_ranges(*(check for check in ranges if check is not None))
-    remember_weights(weight, pos_weight)
+    checks = []
+    # Targets held fixed across steps (full-batch training, an evaluation set) are read once per version, like weights.
+    target_known = checked_before(target, _UNIT_INTERVAL)
+    if not target_known:
+        checks.append(("target", target, *_UNIT_INTERVAL, ""))
+    pos_weight_known = pos_weight is None or _weight_known("pos_weight", pos_weight, input)
+    if not pos_weight_known:
+        check = _check_elementwise_weight("pos_weight", pos_weight, input, "binary_cross_entropy_with_logits")
+        if check is not None:
+            checks.append(check)
+    weight_check = None
+    weight_known = weight is None or _weight_known("weight", weight, input)
+    if not weight_known:
+        weight_check = _check_elementwise_weight("weight", weight, input, "binary_cross_entropy_with_logits")
+        if weight_check is not None:
+            checks.append(weight_check)
+    fused, extra = None, ()
+    if reduction != "none" and input.dtype in _FUSED_DTYPES:
+        # torch's kernel first, so that the checks and the rule deciding whether its result is precise
+        # share one read. (torch.binary_cross_entropy_with_logits is what F.binary_cross_entropy_with_logits
+        # calls once its checks, made above, pass; 1 and 2 are torch's codes for "mean" and "sum".)
+        fused = torch.binary_cross_entropy_with_logits(input, target, weight, pos_weight, 1 if reduction == "mean" else 2)
+        extra = (input.detach().min(), fused.detach())
+        if weight is not None and weight_check is None and remembered_value(weight, _LARGEST) is None:
+            extra += (weight.detach().amax(),)
+    if checks:
+        bounds, extra_values = check_ranges(*checks, extra=extra)
+    elif input.is_cpu:  # nothing to check: the facts the rule needs, where reading them waits for nothing
+        bounds, extra_values = (), [value.item() for value in extra]
+    else:
+        bounds, extra_values = (), read_scalars(*extra) if extra else ()
+    if not target_known:
+        remember_checked(target, _UNIT_INTERVAL)
+    for name, tensor, known in (("pos_weight", pos_weight, pos_weight_known), ("weight", weight, weight_known)):
+        if tensor is not None and not known:
+            remember_weights(tensor)
+            remember_checked(tensor, (name, input.dtype, _weight_layout(name, input)))
     check_logits(input, loss="bce_with_logits", advice=_BCE_WITH_LOGITS_ADVICE, class_dim=None)
+    if fused is not None:
+        largest_weight = 1.0
+        if weight is not None:
+            largest_weight = (bounds[-1] or (0.0, 0.0))[1] if weight_check is not None else remembered_value(weight, _LARGEST)
+            largest_weight = extra_values[2] if largest_weight is None else largest_weight
+            remember_value(weight, _LARGEST, largest_weight)
+        smallest_logit, reduced = extra_values[0], extra_values[1]
+        mean_loss = reduced / input.numel() if reduction == "sum" else reduced
+        if _fused_mean_is_precise(mean_loss, smallest_logit, largest_weight):
+            return fused
     return _binary_cross_entropy_terms(input, target, pos_weight, weight, reduction)
+
+
+_LARGEST = "largest value"
+_UNIT_INTERVAL = (0.0, 1.0)
+# Half precision (eps 2^-10, 2^-7) goes straight to the stable form: 256 eps would be no precision at all.
+_FUSED_DTYPES = (torch.float32, torch.float64)
+# The reduced loss from torch's kernel is used when its error is at most this many eps of its value.
+_ALLOWED_ERROR_IN_EPS = 256
+
+
+def _fused_mean_is_precise(mean_loss: float, smallest_logit: float, largest_weight: float) -> bool:
+    r"""Whether torch's reduced BCE-with-logits is within ``_ALLOWED_ERROR_IN_EPS`` eps of the exact value.
+
+    torch computes :math:`(1-y)x - w\log\sigma(x)`. For :math:`x \ge 0` both terms are
+    non-negative and the result has a few eps of relative error. For :math:`x < 0`,
+    :math:`\log\sigma(x) = x - \operatorname{softplus}(x)` and the two terms cancel; adding
+    up the roundings (of :math:`(1-y)x`, of :math:`\log\sigma(x)`, of the product and of the
+    difference, with :math:`p\,y|x| \le \ell`) bounds the error of one element by
+    :math:`\varepsilon\,v\,(2(1-y)|x| + 4\ell)`, :math:`v` its ``weight``. Summed and divided by
+    :math:`N`: at most :math:`\varepsilon\,(2 v_{\max}\max(0, -x_{\min}) + 5\bar\ell)`, with
+    :math:`\bar\ell` the mean loss. When that is within ``_ALLOWED_ERROR_IN_EPS`` eps of
+    :math:`\bar\ell` the fused result is kept; otherwise (a batch of confident, correct
+    predictions, whose mean loss is far below its logits) the stable form is computed.
+    NaN fails the comparison and goes to the stable form, which propagates it.
+    """
+    return mean_loss * (_ALLOWED_ERROR_IN_EPS - 5) >= 2.0 * largest_weight * max(0.0, -smallest_logit)
 
 
 _BCE_WITH_LOGITS_ADVICE = (
@@ -344,14 +435,8 @@ def cross_entropy(
         if weight is not None:
             check_class_weight(weight, input, num_classes)
     else:
-        check_reduction(reduction)
-        check_floating("input", input)
-        check_tensor("target", target)
-        check_nonempty("input", input)
-        ignore_index = check_ignore_index(ignore_index)
+        ignore_index, class_dim, num_classes = check_class_loss_call(input, target, weight, reduction, ignore_index)
         epsilon = check_label_smoothing(label_smoothing)
-        class_dim, num_classes = class_layout(input)
-        weight = check_class_weight(weight, input, num_classes)
     check_logits(input, loss="cross_entropy", advice=_CROSS_ENTROPY_ADVICE, class_dim=class_dim)
     # torch's kernel takes log_softmax, which subtracts the row max first: exp never overflows, log never sees 0.
 
@@ -426,13 +511,7 @@ def nll(
         if weight is not None:
             check_class_weight(weight, input, num_classes)
     else:
-        check_reduction(reduction)
-        check_floating("input", input)
-        check_tensor("target", target)
-        check_nonempty("input", input)
-        ignore_index = check_ignore_index(ignore_index)
-        class_dim, num_classes = class_layout(input)
-        weight = check_class_weight(weight, input, num_classes)
+        ignore_index, class_dim, num_classes = check_class_loss_call(input, target, weight, reduction, ignore_index)
         check_index_dtype(input, target, class_dim)
         remember_call(signature, (class_dim, num_classes))
     if weight is not None:
@@ -503,29 +582,38 @@ def focal_loss(
     check_tensor("target", target)
     check_nonempty("input", input)
     gamma = check_real("gamma", gamma, minimum=0.0)
-    tiny = torch.finfo(input.dtype).tiny
 
     if target.is_floating_point():
-        if input.dim() >= 1:
+        if input.dim() >= 1 and target.shape != input.shape:
             check_float_target(input, target, class_layout(input)[0], "binary labels with the shape of input")
         check_pair(input, target)
-        check_in_range("target", target, 0.0, 1.0)
+        if not checked_before(target, _UNIT_INTERVAL):  # fixed targets are read once per version
+            check_in_range("target", target, *_UNIT_INTERVAL)
+            remember_checked(target, _UNIT_INTERVAL)
         if alpha is not None:
             alpha = check_real("alpha", alpha, minimum=0.0, maximum=1.0)
         check_logits(input, loss="focal_loss", advice=_FOCAL_ADVICE, class_dim=None)
-        # -[y log p + (1-y) log(1-p)] with every term non-negative: a confident correct
-        # prediction keeps its small cross-entropy (torch's kernel rounds it to 0 below x = -17).
-        cross_entropy_terms = _binary_cross_entropy_terms(input, target)
         # 1 - p_t = y sigma(-x) + (1-y) sigma(x). lerp is exact at y = 0 and y = 1, and sigma(-x)
         # is not computed as 1 - sigma(x), so 1 - p_t keeps its digits even where p_t rounds to 1.
         one_minus_p_t = torch.lerp(torch.sigmoid(input), torch.sigmoid(-input), target)
         if gamma < 1:
             # d/du u^gamma is infinite at u = 0 for 0 < gamma < 1; clamping at tiny keeps the gradient at 0.
-            one_minus_p_t = one_minus_p_t.clamp_min(tiny)
-        loss = one_minus_p_t.pow(gamma) * cross_entropy_terms
+            one_minus_p_t = one_minus_p_t.clamp_min(torch.finfo(input.dtype).tiny)
+        modulating = one_minus_p_t.pow(gamma)
         if alpha is not None:
-            loss = (alpha * target + (1 - alpha) * (1 - target)) * loss
-        return reduce_loss(loss, reduction)
+            modulating = (alpha * target + (1 - alpha) * (1 - target)) * modulating
+        if reduction != "none" and input.dtype in _FUSED_DTYPES:
+            # torch's cross-entropy terms, kept when the rule of _fused_mean_is_precise shows the reduced
+            # loss precise: each term's error is multiplied by its modulating factor, at most
+            # max(alpha, 1 - alpha) (1 without alpha), which plays the part of the largest weight.
+            fused = reduce_loss(modulating * torch.binary_cross_entropy_with_logits(input, target, None, None, 0), reduction)
+            smallest_logit, reduced = read_scalars(input.detach().min(), fused.detach())
+            mean_loss = reduced / input.numel() if reduction == "sum" else reduced
+            if _fused_mean_is_precise(mean_loss, smallest_logit, 1.0 if alpha is None else max(alpha, 1 - alpha)):
+                return fused
+        # -[y log p + (1-y) log(1-p)] with every term non-negative: a confident correct
+        # prediction keeps its small cross-entropy (torch's kernel rounds it to 0 below x = -17).
+        return reduce_loss(modulating * _binary_cross_entropy_terms(input, target), reduction)
 
     ignore_index = check_ignore_index(ignore_index)
     class_dim, num_classes = class_layout(input)
@@ -543,7 +631,7 @@ def focal_loss(
     log_p_t = log_p_t.squeeze(class_dim)
     # 1 - p_t = -expm1(log p_t): no cancellation when p_t is close to 1.
     one_minus_p_t = -torch.expm1(log_p_t)
-    loss = -one_minus_p_t.clamp_min(tiny).pow(gamma) * log_p_t
+    loss = -one_minus_p_t.clamp_min(torch.finfo(input.dtype).tiny).pow(gamma) * log_p_t
     if alpha is not None:
         loss = alpha[safe_target] * loss
     loss = torch.where(valid, loss, torch.zeros_like(loss))
@@ -679,7 +767,10 @@ def _counts_without_gaps(target: torch.Tensor, num_classes: int) -> torch.Tensor
     counts = class_counts(target, num_classes)
     missing = torch.nonzero(counts == 0).flatten().tolist()
     if missing:
-        raise ValueError(f"target has no examples of classes {missing}; their weights would be infinite")
+        raise ValueError(
+            f"target has no examples of classes {missing[:20]}{' ...' if len(missing) > 20 else ''} "
+            f"(of num_classes={num_classes}); their weights would be infinite"
+        )
     return counts
 
 

@@ -28,6 +28,14 @@ Two pieces of evidence decide, in :func:`looks_like_probabilities`:
   never flagged; the rare false alarm left is an untrained model's logits evaluated under
   ``torch.no_grad``, all in :math:`[0, 1]`.
 
+**What the guard cannot see**, because no sound rule exists for it: independent probabilities
+(``bce_with_logits``, binary ``focal_loss`` and dice) that either have fewer than 8 values and
+no autograd history, or were re-made into a trainable leaf (``p.detach().requires_grad_()``).
+Only the values speak there, and genuine logits take the same values: hand-typed logits such
+as ``torch.tensor([0.5, 0.2])``, and trainable logits initialised with ``torch.zeros`` or
+``torch.rand``, lie in :math:`[0, 1]` too, and a rule that flagged them would warn on correct
+code. Distributions have no such gap: a slice summing to 1 is evidence at any size, leaf or not.
+
 Cost: with autograd's record of a layer, nothing is read; otherwise one O(C) reduction over
 the first slice along the class dimension settles ordinary logits, and only a tensor that
 passes it is read in full. A tensor without history (data, a trainable leaf) that passed is

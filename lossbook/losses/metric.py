@@ -34,6 +34,7 @@ from lossbook._validate import (
     check_same_dtype,
     check_same_shape,
     check_tensor,
+    read_scalars,
 )
 from lossbook.distances import (
     check_embeddings,
@@ -568,4 +569,12 @@ def ce_plus_scl(
             f"logits must have one row per row of features: expected {len(features)} rows, got shape {tuple(logits.shape)}"
         )
     contrastive = supervised_contrastive_loss(features, labels, temperature=temperature)
+    # cross_entropy would report a label out of range as its "target": say it under this function's name.
+    if labels.numel():
+        low, high = read_scalars(*torch.aminmax(labels))
+        if low < 0 or high >= logits.shape[1]:
+            raise ValueError(
+                f"labels must hold class indices in [0, {logits.shape[1] - 1}] (the columns of logits): "
+                f"got values from {low} to {high}"
+            )
     return (1.0 - lam) * cross_entropy(logits, labels) + lam * contrastive

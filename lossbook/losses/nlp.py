@@ -357,11 +357,16 @@ def batch_dice_loss(
 def mixed_ce_weight(progress: float, max_weight: float = 0.5) -> float:
     r"""The weight :math:`m` of the greedy term at a point of training: :math:`m = m_{\max}\cdot t`.
 
-    ``progress`` :math:`t \in [0, 1]` is the fraction of the mixed-CE updates done
-    (update :math:`i` of :math:`I`: ``i / I``). The weight rises linearly from 0 to
-    :math:`m_{\max} = 0.5`, the schedule of the authors' released code
-    (``haorannlp/mix``, ``p = cur_num_updates / (total_num_updates * 2)``); the paper
-    fixes the maximum at 0.5, so the gold reference always keeps at least half the weight.
+    ``progress`` :math:`t \in [0, 1]` is the fraction of the *mixed-CE* updates done
+    (update :math:`i` of the :math:`I` updates that use mixed CE: ``i / I``), so the weight
+    rises linearly from 0 at the first mixed-CE update to :math:`m_{\max}` (default 0.5) at
+    the last. When training starts with plain cross-entropy and switches to mixed CE, this
+    ramp restarts at the switch: that is the book's own variant (the Mixed CE chapter).
+    The authors' released code (``haorannlp/mix``) counts from the first update of the whole
+    run, ``m = cur_num_updates / (total_num_updates * 2)``, so at a switch halfway through
+    its weight is already 0.25; ``mixed_ce_weight(u / U)`` over all :math:`U` updates is
+    that schedule. The paper fixes the maximum at 0.5, so the gold reference always keeps
+    at least half the weight.
 
     Example:
         >>> mixed_ce_weight(0.5)

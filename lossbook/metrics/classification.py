@@ -60,12 +60,21 @@ def _labels(name: str, value: object) -> torch.Tensor:
     return tensor.detach().cpu().long()
 
 
-def _logits(logits: object, rows: int) -> torch.Tensor:
-    check_floating("logits", logits)
+def _logits(logits: object, labels: torch.Tensor, name: str = "logits", labels_name: str = "labels") -> torch.Tensor:
+    """``(N, C)`` floating logits without NaN, one row per label, every label a column of them."""
+    check_floating(name, logits)
     if logits.dim() != 2:
-        raise ValueError(f"logits must have shape (N, C), got {tuple(logits.shape)}")
-    if logits.shape[0] != rows:
-        raise ValueError(f"logits must have one row per label: expected {rows}, got {logits.shape[0]}")
+        raise ValueError(f"{name} must have shape (N, C), got {tuple(logits.shape)}")
+    if logits.shape[0] != len(labels):
+        of = "" if labels_name == "labels" else f" of {labels_name}"
+        raise ValueError(f"{name} must have one row per label{of}: expected {len(labels)}, got {logits.shape[0]}")
+    # A NaN row has no arg-max: counting it as a prediction of class 0 would be a made-up score.
+    if bool(torch.isnan(logits.detach()).any()):
+        raise ValueError(f"{name} must not hold NaN (a diverged model?): rows {torch.isnan(logits.detach()).any(1).nonzero().flatten().tolist()[:10]}")
+    if len(labels) and int(labels.max()) >= logits.shape[1]:
+        raise ValueError(
+            f"{labels_name} must hold class indices < {logits.shape[1]} (the columns of {name}), got {int(labels.max())}"
+        )
     return logits
 
 
@@ -87,7 +96,7 @@ def accuracy(logits: torch.Tensor, labels) -> float:
         0.6666666666666666
     """
     labels = _labels("labels", labels)
-    logits = _logits(logits, len(labels))
+    logits = _logits(logits, labels)
     correct = int((logits.detach().argmax(dim=1).cpu() == labels).sum())
     return correct / len(labels)
 
@@ -190,7 +199,7 @@ def classification_scores(
         (0.75, 0.7333)
     """
     labels = _labels("labels", labels)
-    logits = _logits(logits, len(labels)).detach()
+    logits = _logits(logits, labels).detach()
     if dtype is not None:
         if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
             raise TypeError(f"dtype must be a floating-point torch.dtype or None, got {dtype!r}")
@@ -237,7 +246,11 @@ def temperature_scaled_scores(
     Returns:
         ``(as_trained, scaled, temperature)``.
     """
+    # Each argument checked under its own name first (the functions called below know them as logits/labels).
     val_labels = _labels("val_labels", val_labels)
+    _logits(val_logits, val_labels, "val_logits", "val_labels")
+    _logits(test_logits, _labels("test_labels", test_labels), "test_logits", "test_labels")
+    check_int("n_bins", n_bins, minimum=1)
     temperature = fit_temperature(val_logits, val_labels)
     as_trained = classification_scores(test_logits, test_labels, n_bins=n_bins, dtype=dtype)
     scaled = classification_scores(temperature_scale(test_logits, temperature), test_labels, n_bins=n_bins, dtype=dtype)

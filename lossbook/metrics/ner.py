@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import torch
 
-from lossbook._validate import check_tensor
+from lossbook._validate import check_str_sequence, check_tensor
 
 __all__ = ["bio_spans", "entity_scores", "tag_sequences"]
 
@@ -125,6 +125,9 @@ def tag_sequences(indices: torch.Tensor, mask: torch.Tensor, tags: Sequence[str]
         raise ValueError(f"mask must be a bool tensor of shape {tuple(indices.shape)}, got dtype {mask.dtype} and shape {tuple(mask.shape)}")
     if isinstance(tags, str) or not isinstance(tags, Sequence):
         raise TypeError(f"tags must be a sequence of tag names, got {type(tags).__name__}")
+    check_str_sequence("tags", tags, what="tag names")
+    if not tags:
+        raise ValueError("tags must name at least one tag, got an empty sequence")
     lengths = mask.sum(dim=1).tolist()
     rows = indices.tolist()
     sequences = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from lossbook.distances import check_embeddings, check_labels, pairwise_distances
+from lossbook.distances import check_embeddings, check_finite_rows, check_labels, pairwise_distances
 
 __all__ = ["recall_at_1"]
 
@@ -37,6 +37,8 @@ def recall_at_1(embeddings: torch.Tensor, labels: torch.Tensor, *, metric: str =
     labels = check_labels(labels, len(embeddings))
     if len(embeddings) < 2:
         raise ValueError(f"embeddings must hold at least 2 points (each needs another to be nearest), got {len(embeddings)}")
+    # A NaN (or inf) coordinate has no nearest neighbour: a made-up one would give a made-up score.
+    check_finite_rows("embeddings", embeddings.detach())
     distances = pairwise_distances(embeddings.detach(), metric=metric).fill_diagonal_(float("inf"))
     nearest = distances.argmin(dim=1)
     return int((labels[nearest] == labels).sum()) / len(labels)

@@ -116,6 +116,8 @@ def bucket_batches(
         raise TypeError(f"lengths must be an integer tensor, got dtype {lengths.dtype}")
     if lengths.dim() != 1 or lengths.numel() == 0:
         raise ValueError(f"lengths must be a non-empty 1-D integer tensor, got shape {tuple(lengths.shape)}")
+    if bool((lengths < 0).any()):
+        raise ValueError(f"lengths must be >= 0 (token counts), got {int(lengths.min())}")
     batch_size = check_int("batch_size", batch_size, minimum=1)
     shuffled = torch.randperm(len(lengths), generator=generator)
     by_length = shuffled[torch.sort(lengths.cpu()[shuffled], stable=True).indices]

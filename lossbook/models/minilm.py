@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from lossbook._validate import check_int, check_real, check_str_sequence, check_tensor
+from lossbook._validate import check_floating, check_int, check_real, check_str_sequence, check_tensor
 from lossbook.data._checksum import check_file_sha256
 
 __all__ = [
@@ -105,7 +105,7 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
         >>> mean_pool(hidden, torch.tensor([[1, 1, 0]]))
         tensor([[2., 3.]])
     """
-    check_tensor("hidden", hidden)
+    check_floating("hidden", hidden)
     check_tensor("attention_mask", attention_mask)
     if hidden.dim() != 3:
         raise ValueError(f"hidden must be 3-D (batch, tokens, features), got shape {tuple(hidden.shape)}")

@@ -8,8 +8,9 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 
+from lossbook._validate import check_int, check_real
 from lossbook.metrics.calibration import ReliabilityBins
-from lossbook.plot.figures import label
+from lossbook.plot.figures import check_axes, label
 
 
 __all__ = ["reliability_diagram", "confidence_histogram"]
@@ -23,6 +24,11 @@ def reliability_diagram(
     A calibrated model's bars touch the dashed diagonal; bars below it mean overconfidence.
     ``ece``, when given, is printed in the corner.
     """
+    check_axes(ax)
+    if not isinstance(bins, ReliabilityBins):
+        raise TypeError(f"bins must be ReliabilityBins (from lossbook.metrics.reliability_bins), got {type(bins).__name__}")
+    if ece is not None:
+        ece = check_real("ece", ece, minimum=0.0, maximum=1.0)
     nonempty = bins.nonempty.cpu().numpy()
     left = bins.edges[:-1].cpu().numpy()[nonempty]
     width = float(bins.edges[1] - bins.edges[0])
@@ -52,11 +58,21 @@ def confidence_histogram(
     n_bins: int = 20,
 ) -> Axes:
     """Overlaid histograms of top-label confidence, one per setup, as fractions of predictions."""
+    check_axes(ax)
+    for name, value in (("confidences", confidences), ("labels", labels)):
+        if isinstance(value, str) or not isinstance(value, Sequence):
+            raise TypeError(f"{name} must be a list (one entry per setup), got {type(value).__name__}")
+    # More bins than this is a mistaken argument, and would take matplotlib minutes to draw.
+    n_bins = check_int("n_bins", n_bins, minimum=1, maximum=10_000)
     if len(confidences) != len(labels):
         raise ValueError(f"confidences and labels must have the same length, got {len(confidences)} and {len(labels)}")
     edges = np.linspace(0, 1, n_bins + 1)
-    for values, name in zip(confidences, labels):
-        values = np.asarray(values, dtype=float)
+    for position, (values, name) in enumerate(zip(confidences, labels)):
+        if not isinstance(values, (torch.Tensor, np.ndarray)) or values.ndim != 1:
+            raise TypeError(f"confidences[{position}] must be a 1-D tensor or array, got {type(values).__name__}")
+        if not isinstance(name, str):
+            raise TypeError(f"labels[{position}] must be a str, got {type(name).__name__}")
+        values = np.asarray(values.detach().cpu() if isinstance(values, torch.Tensor) else values, dtype=float)
         ax.hist(values, bins=edges, weights=np.full(len(values), 1 / len(values)), alpha=0.5, label=name)
     ax.legend(fontsize=8)
     return label(ax, title=title, xlabel="top-label confidence (unitless)", ylabel="fraction of predictions")

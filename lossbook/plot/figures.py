@@ -48,8 +48,19 @@ def small_multiples(
     return fig
 
 
+def check_axes(ax: object) -> Axes:
+    """Require a matplotlib ``Axes`` (what ``plt.subplots`` returns per panel)."""
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes (e.g. from plt.subplots()), got {type(ax).__name__}")
+    return ax
+
+
 def label(ax: Axes, *, title: str, xlabel: str, ylabel: str) -> Axes:
     """Title and axis labels in one call, so no figure leaves one out."""
+    check_axes(ax)
+    for name, text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
+        if not isinstance(text, str):  # None would quietly leave the label out
+            raise TypeError(f"{name} must be a str (the text shown), got {type(text).__name__}")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

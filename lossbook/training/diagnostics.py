@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from lossbook._validate import check_int, check_real, check_tensor
+from lossbook._validate import check_floating, check_int, check_nonempty, check_real, check_tensor
 from lossbook.report import progress_bar
 
 from lossbook.training.loop import LossFn, epoch_batches
@@ -62,9 +62,10 @@ def per_example_gradients(
 
 def _check_gradient_batch(sample_gradients: object, batch_size: object) -> tuple[int, int]:
     """Validate an (N, P) matrix of per-sample gradients and a batch size 1..N; return (N, B)."""
-    check_tensor("sample_gradients", sample_gradients)
+    check_floating("sample_gradients", sample_gradients)
     if sample_gradients.ndim != 2:
         raise ValueError(f"sample_gradients must be a 2-D (N, P) matrix, got shape {tuple(sample_gradients.shape)}")
+    check_nonempty("sample_gradients", sample_gradients)
     n = len(sample_gradients)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     if batch_size > n:

@@ -736,6 +736,70 @@ def test_bce_with_logits_keeps_the_small_loss_of_a_confident_correct_prediction(
     assert mean.item() == pytest.approx(want[:4].mean().item(), rel=1e-6)
 
 
+# The reduced loss comes from torch's kernel when its error is provably at most 256 eps of it,
+# else from the stable form: either way it must agree with the float64 closed form to that bound.
+ALLOWED_FLOAT32_ERROR = 256 * torch.finfo(torch.float32).eps
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("options", ["plain", "pos_weight", "weight"])
+@settings(max_examples=30, deadline=None)
+@given(
+    shape=shapes,
+    seed=st.integers(0, 2**16),
+    scale=st.sampled_from([0.5, 3.0, 20.0, 60.0]),
+    shift=st.sampled_from([0.0, -20.0, 20.0]),
+)
+def test_reduced_bce_with_logits_in_float32_is_within_256_eps_of_the_float64_closed_form(
+    reduction, options, shape, seed, scale, shift
+):
+    # shift -20 with y = 0 (or +20 with y = 1) makes batches of confident, correct predictions, where
+    # torch's kernel loses every digit of the mean; the other batches take torch's kernel.
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(shape, generator=generator) * scale + shift
+    target = (torch.rand(shape, generator=generator) < 0.5).float()
+    if shift:
+        target = torch.full(shape, float(shift > 0))
+    pos_weight = torch.rand(shape[-1:], generator=generator) * 5 if options == "pos_weight" else None
+    weight = torch.rand(shape, generator=generator) if options == "weight" else None
+    kwargs = {"pos_weight": pos_weight, "weight": weight}
+    got = value_and_grad(bce_with_logits, logits, target, reduction=reduction, **kwargs)
+    x, y = logits.double(), target.double()
+    terms = binary_cross_entropy_float64(x, y, 1.0 if pos_weight is None else pos_weight.double())
+    w = torch.ones_like(x) if weight is None else weight.double()
+    p = 1.0 if pos_weight is None else pos_weight.double()
+    want = (terms * w).sum() / (x.numel() if reduction == "mean" else 1)
+    assert got[0].item() == pytest.approx(want.item(), rel=ALLOWED_FLOAT32_ERROR, abs=1e-38)
+    # gradient: w [(1 - y) + p y] sigma(x) - w p y, the closed form, in float64. Both torch's kernel and
+    # the stable form compute it as a difference, so its error is a few eps of w max(1, p), not of itself.
+    denominator = x.numel() if reduction == "mean" else 1
+    grad = w * (((1 - y) + p * y) * torch.sigmoid(x) - p * y) / denominator
+    scale = (w * torch.maximum(torch.ones_like(x), torch.as_tensor(p, dtype=x.dtype))).max().item() / denominator
+    torch.testing.assert_close(got[1].double(), grad, rtol=1e-5, atol=4 * torch.finfo(torch.float32).eps * scale)
+
+
+def test_bce_with_logits_keeps_the_small_loss_of_a_confident_positive_with_a_pos_weight_that_rounds():
+    # p x is rounded (x = 30.8, p = 2.45): p max(x, 0) - p y x left its rounding error, 3.4e-6 for a loss of 1e-13.
+    logits = torch.tensor([30.8199, -30.8199, 5.0])
+    target = torch.tensor([1.0, 0.0, 1.0])
+    pos_weight = torch.tensor(2.4505)
+    got = bce_with_logits(logits, target, pos_weight=pos_weight, reduction="none")
+    want = binary_cross_entropy_float64(logits, target, pos_weight.double())
+    torch.testing.assert_close(got.double(), want, rtol=1e-6, atol=0.0)
+
+
+def test_a_weight_changed_in_place_is_read_again_by_the_precision_rule():
+    # The rule uses the largest weight; a weight made larger in place must not keep its old maximum.
+    logits = torch.tensor([-30.0, 1.0, 2.0, 0.5])
+    target = torch.tensor([0.0, 1.0, 1.0, 0.0])
+    weight = torch.tensor([0.0, 1.0, 1.0, 1.0])
+    bce_with_logits(logits, target, weight=weight)
+    weight[0] = 1e6  # now the -30 logit, whose loss torch's kernel cannot resolve, weighs 1e6
+    got = bce_with_logits(logits, target, weight=weight)
+    want = (binary_cross_entropy_float64(logits, target) * weight.double()).mean()
+    assert got.item() == pytest.approx(want.item(), rel=ALLOWED_FLOAT32_ERROR)
+
+
 @settings(max_examples=40, deadline=None)
 @given(shape=shapes, seed=st.integers(0, 2**16), scale=st.sampled_from([1.0, 10.0, 40.0]))
 def test_bce_with_logits_in_float32_has_the_relative_precision_of_float32(shape, seed, scale):

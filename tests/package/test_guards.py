@@ -154,6 +154,26 @@ def test_a_trainable_leaf_in_zero_one_is_a_logit_not_a_sigmoid_output():
     assert guard_warnings(lambda: bce_with_logits(logits, torch.ones(64))) == []
 
 
+def test_distributions_are_caught_at_any_size_and_as_a_trainable_leaf():
+    # The documented gap is independent probabilities only: a slice summing to 1 is evidence by itself.
+    probs = torch.softmax(torch.tensor([[2.0, 0.0, -1.0]]), dim=1)
+    for disguised in (probs.detach(), probs.detach().requires_grad_()):
+        with guard_mode("raise"), pytest.raises(ProbabilitiesNotLogitsError, match="cross_entropy got input"):
+            cross_entropy(disguised, torch.tensor([0]))
+
+
+def test_independent_probabilities_as_a_trainable_leaf_go_unseen_as_documented():
+    # A sigmoid output re-made into a leaf has exactly the values of zero- or rand-initialised trainable
+    # logits, so no rule on values can tell them apart without false alarms (see the module docstring).
+    sigmoid_output = torch.sigmoid(torch.randn(64, generator=torch.Generator().manual_seed(0)))
+    zero_initialised = torch.zeros(64, requires_grad=True)
+    for leaf in (sigmoid_output.detach().requires_grad_(), zero_initialised):
+        assert guard_warnings(lambda: bce_with_logits(leaf, torch.ones(64))) == []
+    import lossbook.losses.guards as guards_module
+
+    assert "re-made into a trainable leaf" in guards_module.__doc__
+
+
 def test_a_log_sigmoid_is_not_mistaken_for_a_sigmoid():
     x = torch.randn(32, requires_grad=True)
     assert not looks_like_probabilities(torch.nn.functional.logsigmoid(x), class_dim=None)
