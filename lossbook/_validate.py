@@ -245,42 +245,33 @@ def checked_before(tensor: torch.Tensor, rule: object) -> bool:
     checked again. Writes that bypass autograd's counter (through ``.data`` or a NumPy view)
     are not seen. Tensors with autograd history are new at every call and never remembered.
     """
-    verdicts = getattr(tensor, "_lossbook_checked", None)
-    return verdicts is not None and verdicts.get(rule) == _version(tensor)
+    return remembered_value(tensor, ("passed", rule)) is True
 
 
 def remember_checked(tensor: torch.Tensor, rule: object) -> None:
     """Record, on the tensor itself, that ``tensor`` (without autograd history) passed ``rule``
     at its current version; the record goes when the tensor goes."""
-    version = _version(tensor)
-    if tensor.grad_fn is not None or version is None:
-        return
-    try:
-        verdicts = getattr(tensor, "_lossbook_checked", None)
-        if verdicts is None:
-            verdicts = tensor._lossbook_checked = {}
-        verdicts[rule] = version
-    except (AttributeError, RuntimeError, TypeError):
-        pass  # a tensor that takes no attributes (some wrapper subclasses) is simply checked every time
+    remember_value(tensor, ("passed", rule), True)
 
 
 def remember_value(tensor: torch.Tensor, key: object, value: object) -> None:
-    """Keep ``value`` (a fact read from ``tensor``, e.g. its largest entry) until ``tensor`` changes in place."""
+    """Keep ``value`` (a fact read from ``tensor``, e.g. its largest entry, or that it passed a
+    check) on the tensor itself until ``tensor`` changes in place."""
     version = _version(tensor)
     if tensor.grad_fn is not None or version is None:
         return
     try:
-        values = getattr(tensor, "_lossbook_values", None)
-        if values is None:
-            values = tensor._lossbook_values = {}
-        values[key] = (version, value)
+        facts = getattr(tensor, "_lossbook_facts", None)
+        if facts is None:
+            facts = tensor._lossbook_facts = {}
+        facts[key] = (version, value)
     except (AttributeError, RuntimeError, TypeError):
-        pass
+        pass  # a tensor that takes no attributes (some wrapper subclasses) is simply read every time
 
 
 def remembered_value(tensor: torch.Tensor, key: object) -> object | None:
     """What :func:`remember_value` kept for ``tensor`` under ``key``, or ``None`` if it changed since."""
-    entry = getattr(tensor, "_lossbook_values", {}).get(key)
+    entry = getattr(tensor, "_lossbook_facts", {}).get(key)
     return entry[1] if entry is not None and entry[0] == _version(tensor) else None
 
 
