@@ -287,12 +287,7 @@ def korean_source_notebook(name: str) -> nbformat.NotebookNode:
     sys.path.insert(0, str(ROOT / "tools"))
     import i18n
 
-    notebook = source_notebook(name)
-    catalog = i18n.read_catalog(f"assignments/{name}")
-    for index, cell in enumerate(notebook.cells):
-        if cell.cell_type == "markdown":
-            cell.source = i18n.translate_markdown(cell.source, catalog, f"assignments/{name}.py cell {index}")
-    return notebook
+    return i18n.translate_notebook(source_notebook(name), HERE / f"{name}.py")
 
 
 def otter_assign(name: str, notebook: nbformat.NotebookNode, work: Path, dist: Path, *, run_tests: bool) -> None:

@@ -26,7 +26,6 @@ translator to review in Poedit or Weblate; one that changed a lot starts untrans
 from __future__ import annotations
 
 import argparse
-import copy
 import io
 import os
 import re
@@ -495,14 +494,19 @@ def terms_check() -> int:
 # --- what the catalogue makes ------------------------------------------------------------------
 
 
-def korean_notebook(source: Path) -> nbformat.NotebookNode:
-    """The English notebook with its markdown in Korean: code cells and outputs untouched."""
+def translate_notebook(notebook: nbformat.NotebookNode, source: Path) -> nbformat.NotebookNode:
+    """``notebook`` (read from ``source``, a chapter or an assignment) with its markdown cells
+    put into Korean from that source's catalogue, in place; code cells and outputs untouched."""
     catalog = read_catalog(domain_of(source))
-    notebook = nbformat.read(source, as_version=4)
-    korean = copy.deepcopy(notebook)
-    for index, cell in enumerate(korean.cells):
+    for index, cell in enumerate(notebook.cells):
         if cell.cell_type == "markdown":
             cell.source = translate_markdown(cell.source, catalog, f"{shown(source)} cell {index}")
+    return notebook
+
+
+def korean_notebook(source: Path) -> nbformat.NotebookNode:
+    """The English notebook with its markdown in Korean, marked as Korean."""
+    korean = translate_notebook(nbformat.read(source, as_version=4), source)
     korean.metadata["language"] = "ko"
     return korean
 

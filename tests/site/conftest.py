@@ -27,11 +27,16 @@ def colab_link(page: str, path_to_book: str = "") -> str:
     return f"{config['launch_buttons']['colab_url']}/github/{repository}/blob/{branch}/{prefix}{page.removesuffix('.html')}.ipynb"
 
 
+def serve_built(html: Path, served: Path, make_target: str):
+    """A local server over ``served`` once the site in ``html`` is built (else the test fails, naming the target)."""
+    if not (html / "index.html").is_file():
+        pytest.fail(f"no built site at {html.relative_to(ROOT)}: run `make {make_target}` first")
+    return site_report.serve(served)
+
+
 @pytest.fixture(scope="session")
 def site_url():
-    if not (HTML / "index.html").is_file():
-        pytest.fail(f"no built site at {HTML.relative_to(ROOT)}: run `make book` first")
-    with site_report.serve(HTML) as url:
+    with serve_built(HTML, HTML, "book") as url:
         yield url
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HTML, ROOT, SCREENSHOTS, colab_link, site_report
+from conftest import HTML, ROOT, SCREENSHOTS, colab_link, serve_built, site_report
 
 BUILD = HTML.parent
 # Where the committed Korean notebooks are (tools/i18n.py's LOSSBOOK_KO_ROOT, for a trial translation).
@@ -43,9 +43,7 @@ MIN_HANGUL_SHARE = 0.55
 
 @pytest.fixture(scope="module")
 def both_editions():
-    if not (KO_HTML / "index.html").is_file():
-        pytest.fail(f"no Korean site at {KO_HTML.relative_to(ROOT)}: run `make book-ko` first")
-    with site_report.serve(BUILD) as url:
+    with serve_built(KO_HTML, BUILD, "book-ko") as url:
         yield url
 
 
