@@ -387,7 +387,7 @@ def describe(message) -> str:
 
 
 def check(domains: list[str] | None = None) -> int:
-    failures, entries = [], 0
+    failures, entries, entries_with_problems = [], 0, 0
     for domain, source in all_domains().items():
         if domains and domain not in domains:
             continue
@@ -397,7 +397,8 @@ def check(domains: list[str] | None = None) -> int:
                 continue
             entries += 1
             message = catalog.get(wanted.id)
-            where = f"{shown(po_path(domain))}"
+            where = shown(po_path(domain))
+            before = len(failures)
             if message is None:
                 failures.append(f"{where}: no entry for the English of {describe(wanted)} (new or changed: run `python tools/i18n.py update`, then translate it)")
             elif message.fuzzy:
@@ -407,9 +408,10 @@ def check(domains: list[str] | None = None) -> int:
             else:
                 for problem in entry_problems(message):
                     failures.append(f"{where}: the Korean of {describe(wanted)} {problem}")
+            entries_with_problems += len(failures) > before
     for failure in failures:
         print(failure)
-    print(f"{entries} entries, {entries - len(failures) if failures else entries} without a problem, {len(failures)} problems")
+    print(f"{entries} entries, {entries - entries_with_problems} without a problem, {len(failures)} problems")
     return 1 if failures else 0
 
 
@@ -547,7 +549,7 @@ def generate(check_only: bool) -> int:
     return 0
 
 
-def korean_config(out: Path) -> dict:
+def korean_config() -> dict:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     toc_catalog = read_catalog(TOC_DOMAIN)
     config["title"] = translate_markdown(config["title"], toc_catalog, "_config.yml title")
@@ -577,7 +579,7 @@ def source_tree(out: Path) -> int:
         if "caption" in part:
             part["caption"] = translate_markdown(part["caption"], toc_catalog, "_toc.yml caption")
     (out / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False))
-    (out / "_config.yml").write_text(yaml.safe_dump(korean_config(out), allow_unicode=True, sort_keys=False))
+    (out / "_config.yml").write_text(yaml.safe_dump(korean_config(), allow_unicode=True, sort_keys=False))
     for source in page_sources():
         target = out / source.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
