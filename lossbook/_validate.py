@@ -257,7 +257,7 @@ def remember_checked(tensor: torch.Tensor, rule: object) -> None:
 def remember_value(tensor: torch.Tensor, key: object, value: object) -> None:
     """Keep ``value`` (a fact read from ``tensor``, e.g. its largest entry, or that it passed a
     check) on the tensor itself until ``tensor`` changes in place."""
-    version = _version(tensor)
+    version = tensor_version(tensor)
     if tensor.grad_fn is not None or version is None:
         return
     try:
@@ -272,10 +272,11 @@ def remember_value(tensor: torch.Tensor, key: object, value: object) -> None:
 def remembered_value(tensor: torch.Tensor, key: object) -> object | None:
     """What :func:`remember_value` kept for ``tensor`` under ``key``, or ``None`` if it changed since."""
     entry = getattr(tensor, "_lossbook_facts", {}).get(key)
-    return entry[1] if entry is not None and entry[0] == _version(tensor) else None
+    return entry[1] if entry is not None and entry[0] == tensor_version(tensor) else None
 
 
-def _version(tensor: torch.Tensor) -> int | None:
+def tensor_version(tensor: torch.Tensor) -> int | None:
+    """The tensor's version counter (bumped by every in-place change), or ``None`` for an inference-mode tensor."""
     # Inference-mode tensors keep no version counter: nothing about them can be remembered.
     try:
         return tensor._version

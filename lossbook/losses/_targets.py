@@ -294,19 +294,20 @@ def fused_index_loss(
 # already): at 64 rows the wrapper's checks are a few percent of the whole step.
 _NLL_KERNEL = getattr(torch._C._nn, "nll_loss_nd", None)
 _CROSS_ENTROPY_KERNEL = getattr(torch._C._nn, "cross_entropy_loss", None)
-_REDUCTION_CODES = {"none": 0, "mean": 1, "sum": 2}
+# torch's codes for the reductions, which its kernels take in place of the names.
+REDUCTION_CODES = {"none": 0, "mean": 1, "sum": 2}
 
 
 def _index_kernel(input, target, weight, ignore_index, reduction, label_smoothing):
     if label_smoothing is None:
         if _NLL_KERNEL is None or not type(input) is torch.Tensor:
             return F.nll_loss(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
-        return _NLL_KERNEL(input, target, weight, _REDUCTION_CODES[reduction], ignore_index)
+        return _NLL_KERNEL(input, target, weight, REDUCTION_CODES[reduction], ignore_index)
     if _CROSS_ENTROPY_KERNEL is None or not type(input) is torch.Tensor:
         return F.cross_entropy(
             input, target, weight=weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing
         )
-    return _CROSS_ENTROPY_KERNEL(input, target, weight, _REDUCTION_CODES[reduction], ignore_index, label_smoothing)
+    return _CROSS_ENTROPY_KERNEL(input, target, weight, REDUCTION_CODES[reduction], ignore_index, label_smoothing)
 
 
 def total_target_weight(

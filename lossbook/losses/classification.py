@@ -30,6 +30,7 @@ guard reads no values when autograd shows the logits come straight from a layer.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -48,6 +49,7 @@ from lossbook._validate import (
     remember_checked,
     remember_value,
     remembered_value,
+    tensor_version,
     check_reduction,
     check_tensor,
 )
@@ -70,6 +72,7 @@ from lossbook.losses._targets import (
     validated_call,
     remember_call,
     weighted_mean,
+    REDUCTION_CODES,
 )
 from lossbook.losses._reduction import reduce_loss
 
@@ -119,7 +122,9 @@ def bce(
     Shape:
         ``input`` and ``target``: :math:`(*)`. Output: scalar, or :math:`(*)` for ``"none"``.
 
-    Computed by :func:`torch.nn.functional.binary_cross_entropy` once the inputs are validated.
+    Computed by torch's ``binary_cross_entropy`` kernel once the inputs are validated. On the
+    CPU that kernel checks every probability and label it reads (NaN fails too), so there the
+    values are not read twice: its error is replaced by this function's message.
 
     Example:
         >>> bce(torch.tensor([0.9, 0.2]), torch.tensor([1.0, 0.0]), reduction="none")
@@ -128,14 +133,44 @@ def bce(
     check_reduction(reduction)
     check_pair(input, target)
     ranges = [
-        ("input", input, 0.0, 1.0, " (bce takes probabilities; for logits use bce_with_logits)"),
-        ("target", target, 0.0, 1.0, ""),
+        ("input", input, *_UNIT_INTERVAL, " (bce takes probabilities; for logits use bce_with_logits)"),
+        ("target", target, *_UNIT_INTERVAL, ""),
     ]
-    if weight is not None:
-        ranges.append(_check_elementwise_weight("weight", weight, input, "binary_cross_entropy"))
-    check_ranges(*(check for check in ranges if check is not None))
-    remember_weights(weight)
-    return F.binary_cross_entropy(input, target, weight=weight, reduction=reduction)
+    weight_check = None
+    if weight is not None and not _weight_known("weight", weight, input):
+        weight_check = _check_elementwise_weight("weight", weight, input, "binary_cross_entropy")
+    if not (input.is_cpu and _CPU_KERNEL_CHECKS_PROBABILITIES):
+        # Elsewhere a value out of range is a device-side assert that ends the process: check first.
+        check_ranges(*ranges, *([weight_check] if weight_check is not None else []))
+    elif weight_check is not None:
+        check_ranges(weight_check)
+    if weight is not None and weight_check is not None:
+        remember_weights(weight)
+        remember_checked(weight, ("weight", input.dtype, _weight_layout("weight", input)))
+    try:
+        if type(input) is not torch.Tensor:  # a subclass goes through F for its __torch_function__
+            return F.binary_cross_entropy(input, target, weight=weight, reduction=reduction)
+        # What F.binary_cross_entropy calls once its own checks, made above, pass.
+        expanded_weight = None if weight is None else weight.expand(input.shape)
+        return torch._C._nn.binary_cross_entropy(input, target, expanded_weight, REDUCTION_CODES[reduction])
+    except RuntimeError:
+        check_ranges(*ranges)  # raises with the argument's name and the values found
+        raise
+
+
+def _kernel_checks_probabilities() -> bool:
+    """Whether torch's CPU ``binary_cross_entropy`` refuses a probability or label outside [0, 1] or NaN."""
+    def refused(input: float, target: float) -> bool:
+        try:
+            torch._C._nn.binary_cross_entropy(torch.tensor([input]), torch.tensor([target]), None, 1)
+        except RuntimeError:
+            return True
+        return False
+
+    return all(refused(*case) for case in ((math.nan, 1.0), (1.5, 1.0), (0.5, math.nan), (0.5, -0.5)))
+
+
+_CPU_KERNEL_CHECKS_PROBABILITIES = _kernel_checks_probabilities()
 
 
 def _check_elementwise_weight(name: str, weight: object, input: torch.Tensor, kernel: str):
@@ -192,7 +227,7 @@ class _StableBinaryCrossEntropy(torch.autograd.Function):
             # max(x, 0) - y x is (1 - y) x for x >= 0 and y |x| below: no cancellation.
             loss.addcmul_(target, input, value=-1).sub_(tail)
         else:
-            log_weight = (pos_weight - 1).mul(target).add_(1)
+            log_weight = _positive_weighting(pos_weight, target)
             # (1 - y) max(x, 0) + p y max(-x, 0) + w t: three non-negative terms, so nothing cancels for
             # any y in [0, 1]. (w max(x, 0) - p y x is 0 at y = 1 only if w rounds to exactly p and no
             # fused multiply-add keeps the rounding error of p x: x = 30.8, p = 2.45 gave 3.4e-6, not 1e-13.)
@@ -219,9 +254,9 @@ class _StableBinaryCrossEntropy(torch.autograd.Function):
         if pos_weight is None:
             grad_input = grad_input.sub_(target) if in_place else grad_input - target
         elif in_place:
-            grad_input.mul_((pos_weight - 1).mul(target).add_(1)).addcmul_(pos_weight, target, value=-1)
+            grad_input.mul_(_positive_weighting(pos_weight, target)).addcmul_(pos_weight, target, value=-1)
         else:
-            grad_input = grad_input * ((pos_weight - 1) * target + 1) - pos_weight * target
+            grad_input = grad_input * _positive_weighting(pos_weight, target) - pos_weight * target
         # scale broadcasts to the shape of input (weight was checked to), so in place is always possible.
         grad_input = grad_input.mul_(scale) if in_place else grad_input * scale
         grad_target = None
@@ -231,6 +266,12 @@ class _StableBinaryCrossEntropy(torch.autograd.Function):
             else:
                 grad_target = (pos_weight * F.softplus(-input) - F.softplus(input)) * scale
         return grad_input, grad_target, None, None, None
+
+
+def _positive_weighting(pos_weight: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    r""":math:`w = (1 - y) + p\,y`, two non-negative terms: exact at :math:`y \in \{0, 1\}` for any
+    :math:`p` (torch's :math:`1 + (p - 1)\,y` rounds :math:`p = 10^{-9}` to 0 at :math:`y = 1`)."""
+    return torch.addcmul(1 - target, pos_weight, target)
 
 
 def _binary_cross_entropy_terms(input, target, pos_weight=None, weight=None, reduction="none"):
@@ -286,6 +327,15 @@ def bce_with_logits(
         >>> bce_with_logits(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]), reduction="none")
         tensor([0.1269, 0.3133])
     """
+    plan = _reusable_plan(input, target, weight, pos_weight, reduction)
+    if plan is not None:
+        # The same target, weights and layout as a call that passed every check: only the logits are new.
+        fused = torch.binary_cross_entropy_with_logits(input, target, weight, pos_weight, REDUCTION_CODES[reduction])
+        check_logits(input, loss="bce_with_logits", advice=_BCE_WITH_LOGITS_ADVICE, class_dim=None)
+        reduced = fused.item()
+        if (reduced / input.numel() if reduction == "sum" else reduced) >= plan.smallest_precise_mean:
+            return fused
+        return _binary_cross_entropy_terms(input, target, pos_weight, weight, reduction)
     check_reduction(reduction)
     check_pair(input, target)
     checks = []
@@ -293,32 +343,29 @@ def bce_with_logits(
     target_known = checked_before(target, _UNIT_INTERVAL)
     if not target_known:
         checks.append(("target", target, *_UNIT_INTERVAL, ""))
+    pos_weight_check = weight_check = None
     pos_weight_known = pos_weight is None or _weight_known("pos_weight", pos_weight, input)
     if not pos_weight_known:
-        check = _check_elementwise_weight("pos_weight", pos_weight, input, "binary_cross_entropy_with_logits")
-        if check is not None:
-            checks.append(check)
-    weight_check = None
+        pos_weight_check = _check_elementwise_weight("pos_weight", pos_weight, input, "binary_cross_entropy_with_logits")
     weight_known = weight is None or _weight_known("weight", weight, input)
     if not weight_known:
         weight_check = _check_elementwise_weight("weight", weight, input, "binary_cross_entropy_with_logits")
-        if weight_check is not None:
-            checks.append(weight_check)
+    checks += [check for check in (pos_weight_check, weight_check) if check is not None]
     fused, extra = None, ()
     if reduction != "none" and input.dtype in _FUSED_DTYPES:
-        # torch's kernel first, so that the checks and the rule deciding whether its result is precise
-        # share one read. (torch.binary_cross_entropy_with_logits is what F.binary_cross_entropy_with_logits
-        # calls once its checks, made above, pass; 1 and 2 are torch's codes for "mean" and "sum".)
-        fused = torch.binary_cross_entropy_with_logits(input, target, weight, pos_weight, 1 if reduction == "mean" else 2)
-        extra = (input.detach().min(), fused.detach())
+        # torch's kernel first, so that the checks and the facts its precision rule needs share one read.
+        # (torch.binary_cross_entropy_with_logits is what F.binary_cross_entropy_with_logits calls once its
+        # checks, made above, pass.) Labels known to be hard 0/1 need no look at the logits.
+        fused = torch.binary_cross_entropy_with_logits(input, target, weight, pos_weight, REDUCTION_CODES[reduction])
+        hard_labels = target_known and _hard_labels(target)
+        extra = (fused.detach(),) if hard_labels else (fused.detach(), torch.amin(input.detach()))
         if weight is not None and weight_check is None and remembered_value(weight, _LARGEST) is None:
             extra += (weight.detach().amax(),)
     if checks:
         bounds, extra_values = check_ranges(*checks, extra=extra)
-    elif input.is_cpu:  # nothing to check: the facts the rule needs, where reading them waits for nothing
-        bounds, extra_values = (), [value.item() for value in extra]
+        found = dict(zip((id(check[1]) for check in checks), bounds))
     else:
-        bounds, extra_values = (), read_scalars(*extra) if extra else ()
+        extra_values, found = read_scalars(*extra) if extra else (), {}
     if not target_known:
         remember_checked(target, _UNIT_INTERVAL)
     for name, tensor, known in (("pos_weight", pos_weight, pos_weight_known), ("weight", weight, weight_known)):
@@ -329,17 +376,70 @@ def bce_with_logits(
     if fused is not None:
         largest_weight = 1.0
         if weight is not None:
-            largest_weight = (bounds[-1] or (0.0, 0.0))[1] if weight_check is not None else remembered_value(weight, _LARGEST)
-            largest_weight = extra_values[2] if largest_weight is None else largest_weight
-            remember_value(weight, _LARGEST, largest_weight)
-        smallest_logit, reduced = extra_values[0], extra_values[1]
-        mean_loss = reduced / input.numel() if reduction == "sum" else reduced
-        if _fused_mean_is_precise(mean_loss, smallest_logit, largest_weight):
+            largest_weight = remembered_value(weight, _LARGEST)
+            if largest_weight is None:
+                largest_weight = found[id(weight)][1] if id(weight) in found else extra_values[-1]
+                remember_value(weight, _LARGEST, largest_weight)
+        smallest_precise_mean = _smallest_precise_mean(
+            dtype=input.dtype,
+            count=input.numel(),
+            largest_weight=largest_weight,
+            weight_rounding=_pos_weight_rounding(pos_weight, found.get(id(pos_weight))),
+            smallest_logit=None if hard_labels else extra_values[1],
+        )
+        if hard_labels:
+            _remember_plan(input, target, weight, pos_weight, reduction, smallest_precise_mean)
+        mean_loss = extra_values[0] / input.numel() if reduction == "sum" else extra_values[0]
+        if mean_loss >= smallest_precise_mean:
             return fused
     return _binary_cross_entropy_terms(input, target, pos_weight, weight, reduction)
 
 
+class _Plan(NamedTuple):
+    """What a :func:`bce_with_logits` call with hard labels found, kept on its target.
+
+    The plan holds its weights themselves (not their ids, which a new tensor could reuse) at the
+    versions it saw; it is good for a later call with this very target, these very weights, the
+    same shape, dtype and reduction, and weights that still need no gradient.
+    """
+
+    weight: torch.Tensor | None
+    weight_version: int | None
+    pos_weight: torch.Tensor | None
+    pos_weight_version: int | None
+    shape: torch.Size
+    dtype: torch.dtype
+    reduction: str
+    smallest_precise_mean: float
+
+
+_PLAN = "bce_with_logits plan"
+
+
+def _remember_plan(input, target, weight, pos_weight, reduction, smallest_precise_mean) -> None:
+    versions = [None if tensor is None else tensor_version(tensor) for tensor in (weight, pos_weight)]
+    if all(version is not None for version, tensor in zip(versions, (weight, pos_weight)) if tensor is not None):
+        plan = _Plan(weight, versions[0], pos_weight, versions[1], input.shape, input.dtype, reduction, smallest_precise_mean)
+        remember_value(target, _PLAN, plan)
+
+
+def _reusable_plan(input, target, weight, pos_weight, reduction) -> _Plan | None:
+    plan = remembered_value(target, _PLAN) if isinstance(target, torch.Tensor) else None
+    if (
+        plan is None or plan.weight is not weight or plan.pos_weight is not pos_weight
+        or not isinstance(input, torch.Tensor) or plan.shape != input.shape or plan.dtype != input.dtype
+        or plan.reduction != reduction
+    ):
+        return None
+    for tensor, version in ((weight, plan.weight_version), (pos_weight, plan.pos_weight_version)):
+        if tensor is not None and (tensor.requires_grad or tensor_version(tensor) != version):
+            return None
+    return plan
+
+
 _LARGEST = "largest value"
+_HARD_LABELS = "every value 0 or 1"
+_ROUNDING_OF_POSITIVE_WEIGHT = "rounding of 1 + (p - 1) y"
 _UNIT_INTERVAL = (0.0, 1.0)
 # Half precision (eps 2^-10, 2^-7) goes straight to the stable form: 256 eps would be no precision at all.
 _FUSED_DTYPES = (torch.float32, torch.float64)
@@ -347,22 +447,113 @@ _FUSED_DTYPES = (torch.float32, torch.float64)
 _ALLOWED_ERROR_IN_EPS = 256
 
 
-def _fused_mean_is_precise(mean_loss: float, smallest_logit: float, largest_weight: float) -> bool:
-    r"""Whether torch's reduced BCE-with-logits is within ``_ALLOWED_ERROR_IN_EPS`` eps of the exact value.
+def _hard_labels(target: torch.Tensor) -> bool:
+    """Whether every label is exactly 0 or 1, read once per version of a target seen before.
 
-    torch computes :math:`(1-y)x - w\log\sigma(x)`. For :math:`x \ge 0` both terms are
-    non-negative and the result has a few eps of relative error. For :math:`x < 0`,
-    :math:`\log\sigma(x) = x - \operatorname{softplus}(x)` and the two terms cancel; adding
-    up the roundings (of :math:`(1-y)x`, of :math:`\log\sigma(x)`, of the product and of the
-    difference, with :math:`p\,y|x| \le \ell`) bounds the error of one element by
-    :math:`\varepsilon\,v\,(2(1-y)|x| + 4\ell)`, :math:`v` its ``weight``. Summed and divided by
-    :math:`N`: at most :math:`\varepsilon\,(2 v_{\max}\max(0, -x_{\min}) + 5\bar\ell)`, with
-    :math:`\bar\ell` the mean loss. When that is within ``_ALLOWED_ERROR_IN_EPS`` eps of
-    :math:`\bar\ell` the fused result is kept; otherwise (a batch of confident, correct
-    predictions, whose mean loss is far below its logits) the stable form is computed.
-    NaN fails the comparison and goes to the stable form, which propagates it.
+    Asked only of targets that passed their range check at an earlier call (a target used once
+    is never read for it); the answer is kept on the target until it changes in place.
     """
-    return mean_loss * (_ALLOWED_ERROR_IN_EPS - 5) >= 2.0 * largest_weight * max(0.0, -smallest_logit)
+    hard = remembered_value(target, _HARD_LABELS)
+    if hard is None:
+        values = target.detach()
+        hard = not bool(((values != 0) & (values != 1)).any())
+        remember_value(target, _HARD_LABELS, hard)
+    return hard
+
+
+def _pos_weight_rounding(pos_weight: torch.Tensor | None, bounds: tuple[float, float] | None) -> float:
+    r""":math:`\rho`: the relative error of torch's :math:`w = 1 + (p - 1)\,y`, in units of the
+    unit roundoff :math:`u`, at most :math:`3 + 2/p` over the positive entries :math:`p` of ``pos_weight``
+    (:math:`p - 1` rounds by :math:`u|p - 1|`, which is large against :math:`w = p` at :math:`y = 1`
+    when :math:`p` is small; :math:`p = 10^{-9}` gives :math:`w = 0` in float32).
+
+    ``bounds`` are ``pos_weight``'s smallest and largest values when this call read them; the result is kept
+    on ``pos_weight`` until it changes in place.
+    """
+    if pos_weight is None:
+        return 0.0
+    rounding = remembered_value(pos_weight, _ROUNDING_OF_POSITIVE_WEIGHT)
+    if rounding is None:
+        smallest = bounds[0] if bounds is not None else 0.0
+        if not smallest > 0:
+            values = pos_weight.detach()
+            positive = values[values > 0]
+            smallest = positive.amin().item() if positive.numel() else math.inf
+        rounding = 3.0 + 2.0 / smallest
+        remember_value(pos_weight, _ROUNDING_OF_POSITIVE_WEIGHT, rounding)
+    return rounding
+
+
+def _largest_tail_error(unit: float) -> float:
+    r"""The most a confident, correct negative (:math:`y = 0`, :math:`x = -s < 0`) can be off in
+    torch's kernel, in absolute terms: :math:`\max_s \min(u\,(s + 0.71),\ 1.01\,e^{-s})`.
+
+    torch computes :math:`x - \operatorname{fl}(x - t)` with :math:`t = \log(1 + e^{x}) \le e^{-s}`.
+    The rounding of :math:`x - t` is at most :math:`u\,|x - t|`, and also at most :math:`t`, since
+    :math:`x` itself is a float at distance :math:`t`; the first grows with :math:`s`, the second
+    shrinks, so the worst case is where they cross (float32: :math:`s \approx 14`, 8.8e-7).
+    Found by bisection.
+    """
+    low, high = 0.0, 200.0
+    for _ in range(200):
+        middle = (low + high) / 2
+        if unit * (middle + 0.71) < 1.01 * math.exp(-middle):
+            low = middle
+        else:
+            high = middle
+    return unit * (high + 0.71)
+
+
+_TAIL_ERROR = {dtype: _largest_tail_error(torch.finfo(dtype).eps / 2) for dtype in _FUSED_DTYPES}
+
+
+def _smallest_precise_mean(
+    *,
+    dtype: torch.dtype,
+    count: int,
+    largest_weight: float,
+    weight_rounding: float = 0.0,
+    smallest_logit: float | None = None,
+) -> float:
+    r"""The smallest mean loss from torch's reduced BCE-with-logits that is provably within
+    ``_ALLOWED_ERROR_IN_EPS`` eps of the exact value (``inf`` if none is).
+
+    torch computes :math:`(1-y)x - w\log\sigma(x)` with :math:`w = 1 + (p-1)y`, times the weight
+    :math:`v`. For :math:`x \ge 0` both terms are non-negative, so every rounding is relative to the
+    loss. For :math:`x < 0`, :math:`\log\sigma(x) = x - \log(1 + e^{x})` and the terms cancel.
+    Adding up the roundings (unit roundoff :math:`u`; of :math:`1 - y`, of :math:`(1-y)x`, of
+    :math:`\log\sigma(x)`, of :math:`w` (:math:`\rho u` relative, see :func:`_pos_weight_rounding`),
+    of the product and of the difference, with :math:`w|x| \le (1-y)|x| + \ell` and
+    :math:`w\,t \le \ell`) bounds one element's error by
+    :math:`u\,[(\rho + 5)\,v(1-y)|x| + (2\rho + 15)\,\ell]`, and the summation adds
+    :math:`u(\log_2 N + 2)\,\ell`. So the mean is off by at most
+
+    * :math:`u\,[(\rho + 5)\,v_{\max}\max(0, -x_{\min}) + (2\rho + 17 + \log_2 N)\,\bar\ell]`
+      in general (``smallest_logit`` given), and
+    * :math:`v_{\max} E + u\,(2\rho + 17 + \log_2 N)\,\bar\ell` when every label is 0 or 1
+      (``smallest_logit`` ``None``): at :math:`y = 0`, :math:`1 - y`, :math:`(1-y)x` and :math:`w` are
+      exact and only the rounding of :math:`x - t` is left, at most :math:`E`
+      (:func:`_largest_tail_error`) whatever :math:`x`; at :math:`y = 1` nothing cancels.
+
+    The caller keeps the fused result when its mean reaches the returned value, i.e. when that
+    error is within ``_ALLOWED_ERROR_IN_EPS`` eps of :math:`\bar\ell`; otherwise (a batch of
+    confident, correct predictions, whose mean loss is far below its logits, or a tiny
+    ``pos_weight``) it computes the stable form. With hard labels in float32 the value is about
+    0.03 whatever the logits (0.07 in float64). A NaN mean fails the comparison and goes to the
+    stable form, which propagates it.
+    """
+    unit = torch.finfo(dtype).eps / 2
+    allowed = 2 * _ALLOWED_ERROR_IN_EPS * unit
+    relative = unit * (2.0 * weight_rounding + 17.0 + math.log2(count))
+    if not relative < allowed:
+        return math.inf
+    if smallest_logit is None:
+        cancellation = largest_weight * _TAIL_ERROR[dtype]
+    else:
+        cancellation = unit * (weight_rounding + 5.0) * largest_weight * max(0.0, -smallest_logit)
+    # The bound is relative to the exact mean, known only from the computed one: the exact mean is at
+    # least (computed - cancellation) / (1 + relative), so the computed one must reach this.
+    return cancellation + cancellation * (1 + relative) / (allowed - relative)
 
 
 _BCE_WITH_LOGITS_ADVICE = (
@@ -603,13 +794,16 @@ def focal_loss(
         if alpha is not None:
             modulating = (alpha * target + (1 - alpha) * (1 - target)) * modulating
         if reduction != "none" and input.dtype in _FUSED_DTYPES:
-            # torch's cross-entropy terms, kept when the rule of _fused_mean_is_precise shows the reduced
+            # torch's cross-entropy terms, kept when the rule of _smallest_precise_mean shows the reduced
             # loss precise: each term's error is multiplied by its modulating factor, at most
             # max(alpha, 1 - alpha) (1 without alpha), which plays the part of the largest weight.
             fused = reduce_loss(modulating * torch.binary_cross_entropy_with_logits(input, target, None, None, 0), reduction)
-            smallest_logit, reduced = read_scalars(input.detach().min(), fused.detach())
+            smallest_logit, reduced = read_scalars(torch.amin(input.detach()), fused.detach())
             mean_loss = reduced / input.numel() if reduction == "sum" else reduced
-            if _fused_mean_is_precise(mean_loss, smallest_logit, 1.0 if alpha is None else max(alpha, 1 - alpha)):
+            largest_factor = 1.0 if alpha is None else max(alpha, 1 - alpha)
+            if mean_loss >= _smallest_precise_mean(
+                dtype=input.dtype, count=input.numel(), largest_weight=largest_factor, smallest_logit=smallest_logit
+            ):
                 return fused
         # -[y log p + (1-y) log(1-p)] with every term non-negative: a confident correct
         # prediction keeps its small cross-entropy (torch's kernel rounds it to 0 below x = -17).

@@ -453,6 +453,31 @@ def test_bce_rejects_logits_and_points_to_bce_with_logits():
         bce(torch.tensor([-2.0, 3.0]), torch.tensor([0.0, 1.0]))
 
 
+@pytest.mark.parametrize("kernel_checks", [True, False], ids=["torch's CPU kernel checks", "checked first"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16, torch.float64])
+@pytest.mark.parametrize(("probs", "labels", "message"), [
+    ([0.5, float("nan")], [0.0, 1.0], r"input must hold values in \[0, 1\] \(bce takes probabilities; for logits use bce_with_logits\): got values from nan"),
+    ([0.5, 1.5], [0.0, 1.0], r"input must hold values in \[0, 1\] \(bce takes probabilities.*: got values from 0.5 to 1.5"),
+    ([0.5, 0.5], [0.0, float("nan")], r"target must hold values in \[0, 1\]: got values from nan"),
+    ([0.5, 0.5], [-0.5, 1.0], r"target must hold values in \[0, 1\]: got values from -0.5 to 1"),
+])
+def test_bce_refuses_probabilities_or_labels_outside_zero_one_by_name(monkeypatch, kernel_checks, dtype, probs, labels, message):
+    # On the CPU torch's kernel reads every value and its error is replaced by this message; elsewhere
+    # (where torch's check is a device-side assert) the values are read first. Both must say the same.
+    from lossbook.losses import classification
+
+    assert classification._CPU_KERNEL_CHECKS_PROBABILITIES  # this torch checks in its CPU kernel
+    monkeypatch.setattr(classification, "_CPU_KERNEL_CHECKS_PROBABILITIES", kernel_checks)
+    with pytest.raises(ValueError, match=message):
+        bce(torch.tensor(probs, dtype=dtype), torch.tensor(labels, dtype=dtype))
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("inf"), float("nan")])
+def test_bce_refuses_a_negative_or_non_finite_weight(bad):
+    with pytest.raises(ValueError, match=r"weight must hold finite values >= 0: got values from"):
+        bce(torch.full((2,), 0.5), torch.zeros(2), weight=torch.tensor([1.0, bad]))
+
+
 def test_binary_targets_outside_zero_one_are_rejected():
     with pytest.raises(ValueError, match=r"target must hold values in \[0, 1\]: got values from 0 to 2"):
         bce_with_logits(torch.zeros(2), torch.tensor([0.0, 2.0]))
@@ -788,12 +813,95 @@ def test_bce_with_logits_keeps_the_small_loss_of_a_confident_positive_with_a_pos
     torch.testing.assert_close(got.double(), want, rtol=1e-6, atol=0.0)
 
 
+@pytest.mark.parametrize("labels", ["hard", "soft"])
+@pytest.mark.parametrize("options", ["plain", "pos_weight", "weight"])
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    scale=st.sampled_from([0.5, 3.0, 20.0]),
+    confidence=st.sampled_from([0.0, 2.0, 3.0, 5.0, 8.0, 14.0, 20.0]),
+)
+def test_a_target_used_again_keeps_the_reduced_bce_with_logits_within_256_eps(labels, options, seed, scale, confidence):
+    # One target, new logits at every call: the first call checks the labels, the second finds them hard
+    # (0/1) or not, the later ones reuse what was found and, for hard labels, read no logits at all. Each
+    # prediction is right by `confidence` on average, so some batches have a mean loss far below their
+    # logits (all of torch's digits lost) and some sit near the smallest mean the rule accepts.
+    generator = torch.Generator().manual_seed(seed)
+    shape = (64, 16)
+    target = (torch.rand(shape, generator=generator) < 0.1).float()
+    if labels == "soft":
+        target = target * 0.9 + 0.05
+    pos_weight = torch.rand(shape[-1:], generator=generator) * 5 if options == "pos_weight" else None
+    weight = torch.rand(shape, generator=generator) if options == "weight" else None
+    for _ in range(4):
+        margin = torch.randn(shape, generator=generator) * scale + confidence
+        logits = torch.where(target > 0.5, margin, -margin)
+        got = bce_with_logits(logits, target, pos_weight=pos_weight, weight=weight)
+        terms = binary_cross_entropy_float64(logits, target, 1.0 if pos_weight is None else pos_weight.double())
+        want = (terms * (1.0 if weight is None else weight.double())).mean()
+        assert got.item() == pytest.approx(want.item(), rel=ALLOWED_FLOAT32_ERROR, abs=1e-38)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_largest_error_of_a_confident_negative_in_torchs_kernel_is_within_the_bound_the_rule_uses(dtype):
+    # The rule's constant for hard labels comes from an analysis of x - fl(x - t); measure the kernel instead.
+    from lossbook.losses.classification import _TAIL_ERROR
+
+    logits = torch.linspace(-60.0, 0.0, 400_001, dtype=torch.float64).to(dtype)
+    got = torch.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits), None, None, 0).double()
+    want = torch.log1p(torch.exp(logits.double()))
+    worst = (got - want).abs().max().item()
+    assert 0.3 * _TAIL_ERROR[dtype] < worst <= _TAIL_ERROR[dtype]
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_a_tiny_pos_weight_keeps_the_loss_of_the_positives(reduction):
+    # torch computes w = 1 + (p - 1) y: at y = 1 and p = 1e-9, p - 1 rounds to -1 and w to 0 in float32.
+    logits = torch.tensor([5.0, 6.0, -1.0])
+    target = torch.ones(3)
+    pos_weight = torch.tensor(1e-9)
+    assert F.binary_cross_entropy_with_logits(logits[:2], target[:2], pos_weight=pos_weight).item() == 0.0
+    want = binary_cross_entropy_float64(logits, target, 1e-9)
+    want = {"none": want, "mean": want.mean(), "sum": want.sum()}[reduction]
+    for _ in range(3):
+        got = bce_with_logits(logits, target, pos_weight=pos_weight, reduction=reduction)
+        torch.testing.assert_close(got.double(), want, rtol=1e-6, atol=0.0)
+
+
+def test_a_target_used_again_but_changed_in_place_is_checked_again():
+    target = torch.zeros(8)
+    for _ in range(3):
+        bce_with_logits(torch.randn(8), target)
+    target[0] = 2.0
+    with pytest.raises(ValueError, match=r"target must hold values in \[0, 1\]: got values from 0 to 2"):
+        bce_with_logits(torch.randn(8), target)
+
+
+def test_a_target_used_again_with_other_weights_checks_the_new_ones():
+    target = torch.zeros(2, 4)
+    pos_weight, weight = torch.ones(4), torch.ones(2, 4)
+    for _ in range(3):
+        bce_with_logits(torch.randn(2, 4), target, pos_weight=pos_weight, weight=weight)
+    with pytest.raises(ValueError, match=r"pos_weight must hold finite values >= 0"):
+        bce_with_logits(torch.randn(2, 4), target, pos_weight=-torch.ones(4), weight=weight)
+    weight[1, 1] = -1.0
+    with pytest.raises(ValueError, match=r"weight must hold finite values >= 0"):
+        bce_with_logits(torch.randn(2, 4), target, pos_weight=pos_weight, weight=weight)
+    weight[1, 1] = 1.0
+    weight.requires_grad_(True)
+    with pytest.raises(ValueError, match=r"weight must not require a gradient"):
+        bce_with_logits(torch.randn(2, 4), target, pos_weight=pos_weight, weight=weight)
+    with pytest.raises(ValueError, match=r"reduction must be one of"):
+        bce_with_logits(torch.randn(2, 4), target, reduction="average")
+
+
 def test_a_weight_changed_in_place_is_read_again_by_the_precision_rule():
     # The rule uses the largest weight; a weight made larger in place must not keep its old maximum.
     logits = torch.tensor([-30.0, 1.0, 2.0, 0.5])
     target = torch.tensor([0.0, 1.0, 1.0, 0.0])
     weight = torch.tensor([0.0, 1.0, 1.0, 1.0])
-    bce_with_logits(logits, target, weight=weight)
+    for _ in range(3):  # checked, then found hard labels, then a plan kept on the target
+        bce_with_logits(logits, target, weight=weight)
     weight[0] = 1e6  # now the -30 logit, whose loss torch's kernel cannot resolve, weighs 1e6
     got = bce_with_logits(logits, target, weight=weight)
     want = (binary_cross_entropy_float64(logits, target) * weight.double()).mean()
