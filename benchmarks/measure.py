@@ -71,15 +71,28 @@ def synchronize(device: torch.device) -> None:
 
 
 def interleaved_times(
-    ours: Step, reference: Step, inputs: list[torch.Tensor], *, repeats: int, warmup: int = 3
+    ours: Step,
+    reference: Step,
+    inputs: list[torch.Tensor],
+    *,
+    repeats: int,
+    seconds: float = 0.0,
+    most_repeats: int = 4001,
+    warmup: int = 10,
 ) -> tuple[list[float], list[float]]:
-    """Alternate the two implementations run by run so drifts in machine load hit both alike."""
+    """Alternate the two implementations run by run so drifts in machine load hit both alike.
+
+    At least ``repeats`` runs each, and more (up to ``most_repeats``) until both together have
+    run for ``seconds``: a step of 0.1 ms needs thousands of runs for a median that a
+    neighbour's burst of work does not move by 5 %, a step of 100 ms a few dozen.
+    """
     device = inputs[0].device
     for _ in range(warmup):
         forward_backward(ours, inputs)
         forward_backward(reference, inputs)
     times: dict[str, list[float]] = {"ours": [], "reference": []}
-    for repeat in range(repeats):
+    spent, repeat = 0.0, 0
+    while repeat < repeats or (spent < seconds and repeat < most_repeats):
         order = [("ours", ours), ("reference", reference)]
         if repeat % 2:
             order.reverse()
@@ -88,18 +101,23 @@ def interleaved_times(
             start = time.perf_counter()
             forward_backward(step, inputs)
             synchronize(device)
-            times[name].append(time.perf_counter() - start)
+            elapsed = time.perf_counter() - start
+            times[name].append(elapsed)
+            spent += elapsed
+        repeat += 1
     return times["ours"], times["reference"]
 
 
-def compare(ours: Step, reference: Step, inputs: list[torch.Tensor], *, repeats: int) -> dict:
-    """Median times, their ratio, and the peak-memory ratio of ``ours`` against ``reference``."""
-    ours_times, reference_times = interleaved_times(ours, reference, inputs, repeats=repeats)
+def compare(ours: Step, reference: Step, inputs: list[torch.Tensor], *, repeats: int, seconds: float = 0.0) -> dict:
+    """Median times, their ratio, and the peak-memory ratio of ``ours`` against ``reference``
+    (timed as :func:`interleaved_times` does, with the number of runs each in ``"runs"``)."""
+    ours_times, reference_times = interleaved_times(ours, reference, inputs, repeats=repeats, seconds=seconds)
     ours_median = statistics.median(ours_times)
     reference_median = statistics.median(reference_times)
     ours_bytes = peak_memory(ours, inputs)
     reference_bytes = peak_memory(reference, inputs)
     return {
+        "runs": len(ours_times),
         "time_ours_ms": ours_median * 1e3,
         "time_reference_ms": reference_median * 1e3,
         "time_ratio": ours_median / reference_median,

@@ -11,7 +11,7 @@ def markdown_table(results: dict) -> str:
     versions = ", ".join(f"{name} {version}" for name, version in results["versions"].items())
     lines = [
         f"Measured on {results['hardware']} on {results['date']} ({versions}); "
-        f"median of {results['repeats']} interleaved forward+backward runs. Time in ms is "
+        f"median of {_runs_text(results)} interleaved forward+backward runs each. Time in ms is "
         "lossbook / reference; the peak bytes behind each memory ratio are in the JSON file beside this table.",
         "",
         "| loss | reference | batch | ms | time × | memory × | target |",
@@ -25,3 +25,9 @@ def markdown_table(results: dict) -> str:
             f"{row['memory_ratio']:.2f} | ≤ {row['target']:.2f}: {met} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _runs_text(results: dict) -> str:
+    runs = [row.get("runs", results["repeats"]) for row in results["rows"]] or [results["repeats"]]
+    low, high = min(runs), max(runs)
+    return f"{low:,}" if low == high else f"{low:,} to {high:,}"

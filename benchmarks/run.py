@@ -53,7 +53,7 @@ def versions() -> dict[str, str]:
     return found
 
 
-def run(*, smoke: bool, device: torch.device, repeats: int, only: str | None = None) -> dict:
+def run(*, smoke: bool, device: torch.device, repeats: int, seconds: float, only: str | None = None) -> dict:
     rows = []
     for case in CASES:
         if only and only not in case.name:
@@ -62,7 +62,7 @@ def run(*, smoke: bool, device: torch.device, repeats: int, only: str | None = N
         for size_name, batch in sizes.items():
             generator = torch.Generator().manual_seed(0)
             inputs, ours, reference = case.build(batch, generator, device)
-            row = compare(ours, reference, inputs, repeats=repeats)
+            row = compare(ours, reference, inputs, repeats=repeats, seconds=seconds)
             row.update(case=case.name, reference=case.reference, size=size_name, batch=batch, target=case.target)
             rows.append(row)
             print(
@@ -76,6 +76,7 @@ def run(*, smoke: bool, device: torch.device, repeats: int, only: str | None = N
         "versions": versions(),
         "date": datetime.date.today().isoformat(),
         "repeats": repeats,
+        "seconds": seconds,
         "smoke": smoke,
         "rows": rows,
     }
@@ -84,7 +85,10 @@ def run(*, smoke: bool, device: torch.device, repeats: int, only: str | None = N
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="smallest size, few repeats; checks that it runs")
-    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=None, help="fewest runs of each implementation per case")
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="keep running a case (up to 4001 runs each) until it has taken this long"
+    )
     parser.add_argument("--only", help="run the cases whose name contains this")
     parser.add_argument("--out", type=Path, default=None, help="results file (default: benchmarks/results/<device>.json)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 keeps timings steady)")
@@ -94,7 +98,8 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     device = torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
     repeats = args.repeats or (3 if args.smoke else 31)
-    results = run(smoke=args.smoke, device=device, repeats=repeats, only=args.only)
+    seconds = args.seconds if args.seconds is not None else (0.0 if args.smoke else 2.0)
+    results = run(smoke=args.smoke, device=device, repeats=repeats, seconds=seconds, only=args.only)
     out = args.out or RESULTS / f"{device.type}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n")

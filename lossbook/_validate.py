@@ -245,7 +245,10 @@ def checked_before(tensor: torch.Tensor, rule: object) -> bool:
     checked again. Writes that bypass autograd's counter (through ``.data`` or a NumPy view)
     are not seen. Tensors with autograd history are new at every call and never remembered.
     """
-    return remembered_value(tensor, ("passed", rule)) is True
+    # The lookup of remembered_value, written out: the double-softmax guard asks this at every call.
+    facts = getattr(tensor, "_lossbook_facts", None)
+    entry = facts.get(("passed", rule)) if facts is not None else None
+    return entry is not None and entry[0] == tensor_version(tensor)
 
 
 def remember_checked(tensor: torch.Tensor, rule: object) -> None:
@@ -271,7 +274,8 @@ def remember_value(tensor: torch.Tensor, key: object, value: object) -> None:
 
 def remembered_value(tensor: torch.Tensor, key: object) -> object | None:
     """What :func:`remember_value` kept for ``tensor`` under ``key``, or ``None`` if it changed since."""
-    entry = getattr(tensor, "_lossbook_facts", {}).get(key)
+    facts = getattr(tensor, "_lossbook_facts", None)
+    entry = facts.get(key) if facts is not None else None
     return entry[1] if entry is not None and entry[0] == tensor_version(tensor) else None
 
 

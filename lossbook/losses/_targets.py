@@ -221,18 +221,19 @@ _validated_calls: dict[tuple, tuple] = {}
 
 
 def validated_call(
-    input: object, target: object, weight: object, reduction: object, ignore_index: object, option: object = None
+    loss: str, input: object, target: object, weight: object, reduction: object, ignore_index: object, option: object = None
 ) -> tuple[tuple | None, tuple | None]:
     """The call's signature, and what the shape, dtype and option checks found for it before.
 
     Those checks read nothing but the signature (shapes, dtypes, whether there is a weight,
     the options, each with its type so that ``True`` never passes for ``1``), so a signature
     that passed them once passes them again and the loss skips them. The *values* of the
-    targets and weights are checked at every call. The signature is ``None`` when an
-    argument is not a tensor or an option is unhashable: the full checks then explain.
+    targets and weights are checked at every call. The signature starts with the ``loss``'s name,
+    so two losses never take each other's findings. It is ``None`` when an argument is not a
+    tensor or an option is unhashable: the full checks then explain.
     """
     try:
-        key = (input.shape, input.dtype, target.shape, target.dtype, weight is None, reduction, type(reduction),
+        key = (loss, input.shape, input.dtype, target.shape, target.dtype, weight is None, reduction, type(reduction),
                ignore_index, type(ignore_index), option, type(option))
         return key, _validated_calls.get(key)
     except (AttributeError, TypeError):

@@ -620,14 +620,17 @@ def cross_entropy(
         >>> cross_entropy(logits, torch.tensor([0, 1]), reduction="none")
         tensor([0.1698, 0.5514])
     """
-    signature, plan = validated_call(input, target, weight, reduction, ignore_index, label_smoothing)
+    signature, plan = validated_call("cross_entropy", input, target, weight, reduction, ignore_index, label_smoothing)
     if plan is not None:
+        # A signature that passed before has class-index targets (probability targets keep no plan).
         class_dim, num_classes, epsilon = plan
+        check_logits(input, loss="cross_entropy", advice=_CROSS_ENTROPY_ADVICE, class_dim=class_dim)
         if weight is not None:
             check_class_weight(weight, input, num_classes)
-    else:
-        ignore_index, class_dim, num_classes = check_class_loss_call(input, target, weight, reduction, ignore_index)
-        epsilon = check_label_smoothing(label_smoothing)
+            check_no_gradient("weight", weight, "cross_entropy with class-index targets")
+        return fused_index_loss(input, target, class_dim, num_classes, weight, ignore_index, reduction, epsilon)
+    ignore_index, class_dim, num_classes = check_class_loss_call(input, target, weight, reduction, ignore_index)
+    epsilon = check_label_smoothing(label_smoothing)
     check_logits(input, loss="cross_entropy", advice=_CROSS_ENTROPY_ADVICE, class_dim=class_dim)
     # torch's kernel takes log_softmax, which subtracts the row max first: exp never overflows, log never sees 0.
 
@@ -642,11 +645,10 @@ def cross_entropy(
         # "mean" divides by the number of rows (every slice along the class dimension), never 0.
         return F.cross_entropy(input, target, weight=weight, reduction=reduction, label_smoothing=epsilon)
 
-    if plan is None:
-        check_index_dtype(input, target, class_dim)
-        remember_call(signature, (class_dim, num_classes, epsilon))
+    check_index_dtype(input, target, class_dim)
     if weight is not None:
         check_no_gradient("weight", weight, "cross_entropy with class-index targets")
+    remember_call(signature, (class_dim, num_classes, epsilon))
     return fused_index_loss(input, target, class_dim, num_classes, weight, ignore_index, reduction, epsilon)
 
 
@@ -696,7 +698,7 @@ def nll(
         >>> nll(log_probs, torch.tensor([0]))
         tensor(0.3567)
     """
-    signature, plan = validated_call(input, target, weight, reduction, ignore_index)
+    signature, plan = validated_call("nll", input, target, weight, reduction, ignore_index)
     if plan is not None:
         class_dim, num_classes = plan
         if weight is not None:

@@ -973,6 +973,15 @@ def test_dtype_must_be_a_floating_torch_dtype():
         inverse_frequency_weights(torch.tensor([0, 1]), 2, dtype=torch.int64)
 
 
+def test_a_call_signature_nll_passed_does_not_let_cross_entropy_skip_its_checks():
+    # Both losses remember the signatures that passed; an nll call (no option) once let cross_entropy
+    # with label_smoothing=None take nll's findings and fail with "not enough values to unpack".
+    log_probs = torch.randn(4, 3).log_softmax(1)
+    nll(log_probs, torch.tensor([0, 1, 2, 0]))
+    with pytest.raises(TypeError, match=r"^label_smoothing must be a real number, got NoneType"):
+        cross_entropy(log_probs, torch.tensor([0, 1, 2, 0]), label_smoothing=None)
+
+
 @pytest.mark.parametrize("bad", [None, (v for v in [0.0, 1.0])])
 @pytest.mark.parametrize("loss_fn", [bce, bce_with_logits, cross_entropy, nll, focal_loss])
 def test_none_or_a_generator_is_a_type_error_naming_the_argument(loss_fn, bad):
