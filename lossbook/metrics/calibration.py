@@ -33,7 +33,15 @@ from dataclasses import dataclass
 
 import torch
 
-from lossbook._validate import check_floating, check_int, check_nonempty, check_probabilities, check_real, check_tensor
+from lossbook._validate import (
+    check_floating,
+    check_int,
+    check_nonempty,
+    check_probabilities,
+    check_real,
+    check_tensor,
+    read_scalars,
+)
 from lossbook.losses.classification import bce_with_logits, cross_entropy
 
 __all__ = [
@@ -118,13 +126,20 @@ def _confidence_and_outcome(probs: torch.Tensor, target: torch.Tensor) -> tuple[
     if target.is_floating_point() or target.dtype == torch.bool:
         raise TypeError(f"target must hold integer class indices for probs of shape (N, C), got dtype {target.dtype}")
     num_classes = probs.shape[1]
-    if not bool(((target >= 0) & (target < num_classes)).all()):
+    smallest, largest = read_scalars(*torch.aminmax(target))
+    if not (smallest >= 0 and largest < num_classes):
         raise ValueError(
-            f"target must hold class indices in [0, {num_classes - 1}]: "
-            f"got values from {target.min().item()} to {target.max().item()}"
+            f"target must hold class indices in [0, {num_classes - 1}]: got values from {smallest} to {largest}"
         )
     confidence, prediction = probs.detach().max(dim=1)
     return confidence.to(torch.float64), (prediction == target).to(torch.float64)
+
+
+def _bin_index(confidence: torch.Tensor, n_bins: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``n_bins + 1`` edges and, per prediction, its bin: ``edges[m-1] < c <= edges[m]`` is bin
+    ``m-1``; 0 goes to the first bin, 1 to the last."""
+    edges = torch.linspace(0.0, 1.0, n_bins + 1, dtype=torch.float64, device=confidence.device)
+    return edges, torch.bucketize(confidence, edges[1:-1], right=False)
 
 
 def reliability_bins(probs: torch.Tensor, target: torch.Tensor, *, n_bins: int = 15) -> ReliabilityBins:
@@ -146,9 +161,7 @@ def reliability_bins(probs: torch.Tensor, target: torch.Tensor, *, n_bins: int =
     """
     n_bins = check_int("n_bins", n_bins, minimum=1)
     confidence, outcome = _confidence_and_outcome(probs, target)
-    edges = torch.linspace(0.0, 1.0, n_bins + 1, dtype=torch.float64, device=confidence.device)
-    # bucketize against the inner edges: edges[m-1] < c <= edges[m] -> bin m-1; 0 -> bin 0, 1 -> last bin.
-    index = torch.bucketize(confidence, edges[1:-1], right=False)
+    edges, index = _bin_index(confidence, n_bins)
     counts = torch.bincount(index, minlength=n_bins)
     confidence_sum = torch.bincount(index, weights=confidence, minlength=n_bins)
     outcome_sum = torch.bincount(index, weights=outcome, minlength=n_bins)
@@ -172,9 +185,12 @@ def expected_calibration_error(probs: torch.Tensor, target: torch.Tensor, *, n_b
         >>> round(expected_calibration_error(probs, torch.tensor([0, 1]), n_bins=10), 4)
         0.4
     """
-    bins = reliability_bins(probs, target, n_bins=n_bins)
-    weights = bins.counts.to(torch.float64) / bins.counts.sum()
-    return float((weights * bins.gap).sum())
+    n_bins = check_int("n_bins", n_bins, minimum=1)
+    confidence, outcome = _confidence_and_outcome(probs, target)
+    _, index = _bin_index(confidence, n_bins)
+    # (n_m / N) |acc_m - conf_m| = |sum of (outcome - confidence) over bin m| / N: one pass per bin.
+    gap_sums = torch.bincount(index, weights=outcome - confidence, minlength=n_bins)
+    return float(gap_sums.abs().sum()) / confidence.numel()
 
 
 def maximum_calibration_error(probs: torch.Tensor, target: torch.Tensor, *, n_bins: int = 15) -> float:
