@@ -21,7 +21,7 @@ def markdown_table(results: dict) -> str:
         met = "met" if row["time_ratio"] <= row["target"] else "**missed**"
         lines.append(
             f"| `{row['case']}` | {row['reference']} | {row['batch']} | "
-            f"{row['time_ours_ms']:.3g} / {row['time_reference_ms']:.3g} | {row['time_ratio']:.2f} | "
+            f"{row['time_ours_ms']:.3g} / {row['time_reference_ms']:.3g} | {ratio_text(row['time_ratio'], row['target'])} | "
             f"{row['memory_ratio']:.2f} | ≤ {row['target']:.2f}: {met} |"
         )
     return "\n".join(lines) + "\n"
@@ -31,3 +31,10 @@ def _runs_text(results: dict) -> str:
     runs = [row.get("runs", results["repeats"]) for row in results["rows"]] or [results["repeats"]]
     low, high = min(runs), max(runs)
     return f"{low:,}" if low == high else f"{low:,} to {high:,}"
+
+
+def ratio_text(ratio: float, target: float) -> str:
+    """The ratio to two decimals, or three where two would read as the target itself (1.102 as "1.10",
+    next to "≤ 1.10: missed")."""
+    text = f"{ratio:.2f}"
+    return f"{ratio:.3f}" if float(text) == target and ratio != target else text

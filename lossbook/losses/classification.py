@@ -780,7 +780,8 @@ def focal_loss(
         if input.dim() >= 1 and target.shape != input.shape:
             check_float_target(input, target, class_layout(input)[0], "binary labels with the shape of input")
         check_pair(input, target)
-        if not checked_before(target, _UNIT_INTERVAL):  # fixed targets are read once per version
+        target_known = checked_before(target, _UNIT_INTERVAL)  # fixed targets are read once per version
+        if not target_known:
             check_in_range("target", target, *_UNIT_INTERVAL)
             remember_checked(target, _UNIT_INTERVAL)
         if alpha is not None:
@@ -800,7 +801,10 @@ def focal_loss(
             # loss precise: each term's error is multiplied by its modulating factor, at most
             # max(alpha, 1 - alpha) (1 without alpha), which plays the part of the largest weight.
             fused = reduce_loss(modulating * torch.binary_cross_entropy_with_logits(input, target, None, None, 0), reduction)
-            smallest_logit, reduced = read_scalars(torch.amin(input.detach()), fused.detach())
+            if target_known and _hard_labels(target):  # the rule for 0/1 labels needs no look at the logits
+                smallest_logit, reduced = None, fused.item()
+            else:
+                smallest_logit, reduced = read_scalars(torch.amin(input.detach()), fused.detach())
             mean_loss = reduced / input.numel() if reduction == "sum" else reduced
             largest_factor = 1.0 if alpha is None else max(alpha, 1 - alpha)
             if mean_loss >= _smallest_precise_mean(

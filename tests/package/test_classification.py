@@ -929,6 +929,23 @@ def test_binary_focal_loss_keeps_the_small_loss_of_a_confident_correct_predictio
     assert (got > 0).all()
 
 
+@pytest.mark.parametrize("alpha", [None, 0.25])
+@pytest.mark.parametrize("confidence", [0.0, 3.0, 8.0, 14.0, 20.0])
+def test_a_target_used_again_keeps_the_reduced_binary_focal_loss_within_256_eps(alpha, confidence):
+    # As for bce_with_logits: from the second call on, hard labels let the precision rule skip the logits.
+    generator = torch.Generator().manual_seed(int(confidence))
+    target = (torch.rand(64, 16, generator=generator) < 0.1).float()
+    for _ in range(4):
+        margin = torch.randn(64, 16, generator=generator) * 2 + confidence
+        logits = torch.where(target > 0.5, margin, -margin)
+        got = focal_loss(logits, target, gamma=2.0, alpha=alpha)
+        x, y = logits.double(), target.double()
+        one_minus_p_t = torch.where(y == 1, torch.sigmoid(-x), torch.sigmoid(x))
+        factor = 1.0 if alpha is None else alpha * y + (1 - alpha) * (1 - y)
+        want = (factor * one_minus_p_t**2 * binary_cross_entropy_float64(x, y)).mean()
+        assert got.item() == pytest.approx(want.item(), rel=ALLOWED_FLOAT32_ERROR, abs=1e-38)
+
+
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 @pytest.mark.parametrize("magnitude", [10.0, 1e3, 3e4])  # 2 x 3e4, the largest loss, is still a float16
 def test_binary_losses_stay_finite_in_half_precision(dtype, magnitude):
