@@ -245,10 +245,7 @@ def checked_before(tensor: torch.Tensor, rule: object) -> bool:
     checked again. Writes that bypass autograd's counter (through ``.data`` or a NumPy view)
     are not seen. Tensors with autograd history are new at every call and never remembered.
     """
-    # The lookup of remembered_value, written out: the double-softmax guard asks this at every call.
-    facts = getattr(tensor, "_lossbook_facts", None)
-    entry = facts.get(("passed", rule)) if facts is not None else None
-    return entry is not None and entry[0] == tensor_version(tensor)
+    return remembered_value(tensor, ("passed", rule)) is True
 
 
 def remember_checked(tensor: torch.Tensor, rule: object) -> None:

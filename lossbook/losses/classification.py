@@ -144,7 +144,7 @@ def bce(
         check_ranges(*ranges, *([weight_check] if weight_check is not None else []))
     elif weight_check is not None:
         check_ranges(weight_check)
-    if weight is not None and weight_check is not None:
+    if weight_check is not None:
         remember_weights(weight)
         remember_checked(weight, ("weight", input.dtype, _weight_layout("weight", input)))
     try:

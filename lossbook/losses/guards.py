@@ -350,21 +350,12 @@ def check_logits(
     if node is not None:
         if _kind_of_node_type.get(type(node)) == "scores":
             return  # a layer's output, the common case in training: decided without a look at the values
-    else:
-        # A tensor without history (data, a leaf) that passed and is unchanged is not read again. Its
-        # own attribute rather than the facts of _validate: this is asked at every call of every loss.
-        try:
-            if input._lossbook_passed_as_logits == (input._version, class_dim, input.requires_grad):
-                return
-        except (AttributeError, RuntimeError):  # never checked, or an inference tensor (no version)
-            pass
+    elif checked_before(input, ("logits", class_dim, input.requires_grad)):
+        return
     evidence = _probability_evidence(input, class_dim, _made_by(input))
     if evidence is None:
-        if node is None:
-            try:
-                input._lossbook_passed_as_logits = (input._version, class_dim, input.requires_grad)
-            except (AttributeError, RuntimeError, TypeError):
-                pass  # an inference tensor, or one that takes no attributes: read every time
+        # A tensor without history (data, a leaf) passed again unchanged is not read again.
+        remember_checked(input, ("logits", class_dim, input.requires_grad))
         return
     message = f"{loss} got {name} that looks like probabilities, not logits: {evidence}. {advice} {_SILENCE}"
     _fire(message, ProbabilitiesNotLogitsWarning, ProbabilitiesNotLogitsError, mode)
