@@ -12,7 +12,7 @@ Validation stays cheap: each value check reads its verdict with one host sync, a
 
 from __future__ import annotations
 
-import math
+import weakref
 
 import torch
 import torch.nn.functional as F
@@ -31,6 +31,7 @@ from lossbook._validate import (
     checked_before,
     read_scalars,
     remember_checked,
+    tensor_version,
 )
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "check_ignore_index",
     "check_label_smoothing",
     "fused_index_loss",
+    "IndexPlan",
     "validated_call",
     "remember_call",
     "total_target_weight",
@@ -216,13 +218,51 @@ def check_label_smoothing(label_smoothing: object, name: str = "label_smoothing"
     return check_real(name, label_smoothing, minimum=0.0, maximum=1.0)
 
 
-# Shape-and-option checks that passed, by call signature (see call_signature).
-_validated_calls: dict[tuple, tuple] = {}
+class IndexPlan:
+    """What the checks of a class-index loss (``cross_entropy``, ``nll``) found for one call
+    signature (see :func:`validated_call`), and the last leaf input its guard passed there.
+
+    ``class_dim``, ``num_classes`` and ``label_smoothing`` (``None`` for ``nll``) are what the
+    shape and option checks returned. ``leaf`` (a weak reference) and ``leaf_version`` hold the
+    last input without autograd history that passed the loss's guard at this signature: passed
+    again unchanged (its version counter says so), it is not looked at again. That is the
+    guard's own memo (:func:`lossbook._validate.checked_before`) kept where the loss already
+    looks, for the cost of one comparison instead of the lookups on the tensor; at 64 rows
+    the difference is measurable against ``F.cross_entropy`` (see ``benchmarks/``).
+    """
+
+    __slots__ = ("class_dim", "num_classes", "label_smoothing", "leaf", "leaf_version")
+
+    def __init__(self, class_dim: int, num_classes: int, label_smoothing: float | None = None):
+        self.class_dim = class_dim
+        self.num_classes = num_classes
+        self.label_smoothing = label_smoothing
+        self.leaf = _no_leaf
+        self.leaf_version = -1
+
+    def passed_before(self, input: torch.Tensor) -> bool:
+        """Whether ``input`` is the leaf that passed last, unchanged since."""
+        return self.leaf() is input and self.leaf_version == input._version
+
+    def remember_passed(self, input: torch.Tensor) -> None:
+        """Record that ``input`` passed the guard, if it is a leaf with a version counter."""
+        if input.grad_fn is None:
+            version = tensor_version(input)
+            if version is not None:
+                self.leaf, self.leaf_version = weakref.ref(input), version
+
+
+def _no_leaf() -> None:
+    return None
+
+
+# Shape-and-option checks that passed, by call signature (see validated_call).
+_validated_calls: dict[tuple, IndexPlan] = {}
 
 
 def validated_call(
     loss: str, input: object, target: object, weight: object, reduction: object, ignore_index: object, option: object = None
-) -> tuple[tuple | None, tuple | None]:
+) -> tuple[tuple | None, IndexPlan | None]:
     """The call's signature, and what the shape, dtype and option checks found for it before.
 
     Those checks read nothing but the signature (shapes, dtypes, whether there is a weight,
@@ -233,14 +273,16 @@ def validated_call(
     tensor or an option is unhashable: the full checks then explain.
     """
     try:
-        key = (loss, input.shape, input.dtype, target.shape, target.dtype, weight is None, reduction, type(reduction),
+        # reduction needs no type beside it: only the three names pass, and a str subclass equal
+        # to one of them is that name to torch too.
+        key = (loss, input.shape, input.dtype, target.shape, target.dtype, weight is None, reduction,
                ignore_index, type(ignore_index), option, type(option))
         return key, _validated_calls.get(key)
     except (AttributeError, TypeError):
         return None, None
 
 
-def remember_call(key: tuple | None, plan: tuple) -> None:
+def remember_call(key: tuple | None, plan: IndexPlan) -> None:
     if key is not None:
         if len(_validated_calls) > 4096:
             _validated_calls.clear()
@@ -278,16 +320,28 @@ def fused_index_loss(
             return _index_kernel(input, target, weight, ignore_index, reduction, label_smoothing)
         total = _index_kernel(input, target, weight, ignore_index, "sum", label_smoothing)
         return weighted_mean(total, total_target_weight(target, weight, ignore_index, input.dtype))
+    # The kernels are called here directly, not through _index_kernel: at 64 rows each Python
+    # frame and lookup on this path is measurable against F.cross_entropy (see benchmarks/).
+    code = REDUCTION_CODES[reduction]
     try:
-        loss = _index_kernel(input, target, weight, ignore_index, reduction, label_smoothing)
+        if type(input) is not torch.Tensor or _CROSS_ENTROPY_KERNEL is None or _NLL_KERNEL is None:
+            loss = _index_kernel(input, target, weight, ignore_index, reduction, label_smoothing)
+        elif label_smoothing is None:
+            loss = _NLL_KERNEL(input, target, weight, code, ignore_index)
+        else:
+            loss = _CROSS_ENTROPY_KERNEL(input, target, weight, code, ignore_index, label_smoothing)
     except IndexError:
         check_index_target(input, target, class_dim, num_classes, ignore_index)
         raise
+    if code != 1:
+        return loss
     # A NaN mean comes from NaN/inf logits (kept: it propagates) or from a total weight of 0.
-    if reduction == "mean" and math.isnan(loss.item()):
-        total_weight = total_target_weight(target, weight, ignore_index, input.dtype)
-        if not bool(total_weight > 0):
-            return weighted_mean(_index_kernel(input, target, weight, ignore_index, "sum", label_smoothing), total_weight)
+    value = loss.item()
+    if value == value:
+        return loss
+    total_weight = total_target_weight(target, weight, ignore_index, input.dtype)
+    if not bool(total_weight > 0):
+        return weighted_mean(_index_kernel(input, target, weight, ignore_index, "sum", label_smoothing), total_weight)
     return loss
 
 

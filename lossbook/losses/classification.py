@@ -66,6 +66,7 @@ from lossbook.losses._targets import (
     check_no_gradient,
     check_probability_target,
     class_layout,
+    IndexPlan,
     fused_index_loss,
     weight_range_check,
     remember_weights,
@@ -623,15 +624,20 @@ def cross_entropy(
     signature, plan = validated_call("cross_entropy", input, target, weight, reduction, ignore_index, label_smoothing)
     if plan is not None:
         # A signature that passed before has class-index targets (probability targets keep no plan).
-        class_dim, num_classes, epsilon = plan
-        check_logits(input, loss="cross_entropy", advice=_CROSS_ENTROPY_ADVICE, class_dim=class_dim)
+        class_dim = plan.class_dim
+        if not plan.passed_before(input) and check_logits(
+            input, loss="cross_entropy", advice=_CROSS_ENTROPY_ADVICE, class_dim=class_dim
+        ):
+            plan.remember_passed(input)
         if weight is not None:
-            check_class_weight(weight, input, num_classes)
+            check_class_weight(weight, input, plan.num_classes)
             check_no_gradient("weight", weight, "cross_entropy with class-index targets")
-        return fused_index_loss(input, target, class_dim, num_classes, weight, ignore_index, reduction, epsilon)
+        return fused_index_loss(
+            input, target, class_dim, plan.num_classes, weight, ignore_index, reduction, plan.label_smoothing
+        )
     ignore_index, class_dim, num_classes = check_class_loss_call(input, target, weight, reduction, ignore_index)
     epsilon = check_label_smoothing(label_smoothing)
-    check_logits(input, loss="cross_entropy", advice=_CROSS_ENTROPY_ADVICE, class_dim=class_dim)
+    passed = check_logits(input, loss="cross_entropy", advice=_CROSS_ENTROPY_ADVICE, class_dim=class_dim)
     # torch's kernel takes log_softmax, which subtracts the row max first: exp never overflows, log never sees 0.
 
     if target.is_floating_point():
@@ -648,7 +654,10 @@ def cross_entropy(
     check_index_dtype(input, target, class_dim)
     if weight is not None:
         check_no_gradient("weight", weight, "cross_entropy with class-index targets")
-    remember_call(signature, (class_dim, num_classes, epsilon))
+    plan = IndexPlan(class_dim, num_classes, epsilon)
+    if passed:
+        plan.remember_passed(input)
+    remember_call(signature, plan)
     return fused_index_loss(input, target, class_dim, num_classes, weight, ignore_index, reduction, epsilon)
 
 
@@ -700,16 +709,20 @@ def nll(
     """
     signature, plan = validated_call("nll", input, target, weight, reduction, ignore_index)
     if plan is not None:
-        class_dim, num_classes = plan
+        class_dim, num_classes = plan.class_dim, plan.num_classes
         if weight is not None:
             check_class_weight(weight, input, num_classes)
     else:
         ignore_index, class_dim, num_classes = check_class_loss_call(input, target, weight, reduction, ignore_index)
         check_index_dtype(input, target, class_dim)
-        remember_call(signature, (class_dim, num_classes))
+        plan = IndexPlan(class_dim, num_classes)
+        remember_call(signature, plan)
     if weight is not None:
         check_no_gradient("weight", weight, "nll_loss")
-    check_log_probabilities(input, loss="nll", advice=_NLL_ADVICE, class_dim=class_dim)
+    if not plan.passed_before(input) and check_log_probabilities(
+        input, loss="nll", advice=_NLL_ADVICE, class_dim=class_dim
+    ):
+        plan.remember_passed(input)
     # torch never reads an ignored row, so -inf log-probabilities there cost nothing.
     return fused_index_loss(input, target, class_dim, num_classes, weight, ignore_index, reduction)
 

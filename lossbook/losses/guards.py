@@ -332,7 +332,7 @@ def _fire(message: str, warning: type[Warning], error: type[ValueError], mode: s
 
 def check_logits(
     input: torch.Tensor, *, loss: str, advice: str, class_dim: int | None, name: str = "input"
-) -> None:
+) -> bool:
     """Warn or raise (per the current mode) when ``input`` looks like probabilities.
 
     Args:
@@ -342,57 +342,67 @@ def check_logits(
         class_dim: the class dimension (distributions), or ``None`` (independent probabilities);
             see :func:`looks_like_probabilities`.
         name: the argument's name, for the message.
+
+    Returns:
+        Whether ``input`` passed: ``False`` when it warned, or when the mode is ``"off"``.
     """
     mode = _mode.get()
     if mode == "off":
-        return
+        return False
     node = input.grad_fn
     if node is not None:
         if _kind_of_node_type.get(type(node)) == "scores":
-            return  # a layer's output, the common case in training: decided without a look at the values
+            return True  # a layer's output, the common case in training: decided without a look at the values
     elif checked_before(input, ("logits", class_dim, input.requires_grad)):
-        return
+        return True
     evidence = _probability_evidence(input, class_dim, _made_by(input))
     if evidence is None:
         # A tensor without history (data, a leaf) passed again unchanged is not read again.
         remember_checked(input, ("logits", class_dim, input.requires_grad))
-        return
+        return True
     message = f"{loss} got {name} that looks like probabilities, not logits: {evidence}. {advice} {_SILENCE}"
     _fire(message, ProbabilitiesNotLogitsWarning, ProbabilitiesNotLogitsError, mode)
+    return False
 
 
 def check_log_probabilities(
     input: torch.Tensor, *, loss: str, advice: str, class_dim: int, name: str = "input"
-) -> None:
+) -> bool:
     """Warn or raise (per the current mode) when ``input`` is not log-probabilities.
 
     Probabilities (see :func:`looks_like_probabilities`) give a
     :class:`ProbabilitiesNotLogitsWarning`; anything else whose first slice does not
     exponentiate to a distribution (see :func:`looks_like_log_probabilities`), raw logits
-    above all, gives a :class:`NotLogProbabilitiesWarning`. Arguments as in :func:`check_logits`.
+    above all, gives a :class:`NotLogProbabilitiesWarning`. Arguments and return value as in :func:`check_logits`.
     """
     mode = _mode.get()
+    if mode == "off":
+        return False
     node = input.grad_fn
-    if mode == "off" or (node is not None and _kind_of_node_type.get(type(node)) == "log_softmax"):
-        return  # the common case, nll(log_softmax(x)), decided without a look at the values
+    if node is not None:
+        if _kind_of_node_type.get(type(node)) == "log_softmax":
+            return True  # the common case, nll(log_softmax(x)), decided without a look at the values
+    elif checked_before(input, ("log-probabilities", class_dim, input.requires_grad)):
+        return True  # a tensor without history that passed and has not changed since
     if not input.is_floating_point() or input.numel() == 0:
-        return
+        return True
     made_by = _made_by(input)
-    if made_by == "log_softmax" or (node is None and checked_before(input, ("log-probabilities", class_dim, input.requires_grad))):
-        return
+    if made_by == "log_softmax":
+        return True
     evidence = _probability_evidence(input, class_dim, made_by)
     if evidence is not None:
         message = (
             f"{loss} got {name} that looks like probabilities, not log-probabilities: {evidence}. {advice} {_SILENCE}"
         )
         _fire(message, ProbabilitiesNotLogitsWarning, ProbabilitiesNotLogitsError, mode)
-        return
+        return False
     lse = _first_slice_logsumexp(input, class_dim)
     if not math.isfinite(lse) or abs(lse) <= _log_probability_tolerance(input.dtype, input.shape[class_dim]):
         remember_checked(input, ("log-probabilities", class_dim, input.requires_grad))
-    else:
-        message = (
-            f"{loss} got {name} that does not look like log-probabilities: the logsumexp of its first row "
-            f"along the class dimension is {lse:.4g}, not 0 (raw logits?). {advice} {_SILENCE}"
-        )
-        _fire(message, NotLogProbabilitiesWarning, NotLogProbabilitiesError, mode)
+        return True
+    message = (
+        f"{loss} got {name} that does not look like log-probabilities: the logsumexp of its first row "
+        f"along the class dimension is {lse:.4g}, not 0 (raw logits?). {advice} {_SILENCE}"
+    )
+    _fire(message, NotLogProbabilitiesWarning, NotLogProbabilitiesError, mode)
+    return False

@@ -385,6 +385,61 @@ def test_an_unchanged_tensor_is_judged_once_and_a_changed_one_again():
     assert len(guard_warnings(lambda: cross_entropy(logits, target))) == 1
 
 
+@pytest.mark.parametrize("loss, make", [(cross_entropy, lambda x: x), (nll, lambda x: torch.log_softmax(x, 1))])
+def test_a_trainable_leaf_changed_in_place_is_judged_again(loss, make):
+    # The second call takes the signature's plan, which remembers the leaf that passed there:
+    # an optimizer-style in-place write (a new version) must still be looked at.
+    input = make(torch.randn(6, 5)).requires_grad_(True)
+    target = torch.tensor([0, 1, 2, 3, 4, 0])
+    assert guard_warnings(lambda: loss(input, target)) == guard_warnings(lambda: loss(input, target)) == []
+    with torch.no_grad():
+        input.copy_(torch.softmax(torch.randn(6, 5), 1))
+    assert len(guard_warnings(lambda: loss(input, target))) == 1
+
+
+@pytest.mark.parametrize("loss, make", [(cross_entropy, lambda x: x), (nll, lambda x: torch.log_softmax(x, 1))])
+def test_another_tensor_with_the_same_signature_is_judged_on_its_own(loss, make):
+    target = torch.tensor([0, 1, 2, 0])
+    passed = make(torch.randn(4, 3))
+    assert guard_warnings(lambda: loss(passed, target)) == guard_warnings(lambda: loss(passed, target)) == []
+    probabilities = torch.softmax(torch.randn(4, 3), 1)
+    assert len(guard_warnings(lambda: loss(probabilities, target))) == 1
+    assert guard_warnings(lambda: loss(passed, target)) == []
+
+
+def test_a_tensor_seen_with_the_guard_off_is_not_taken_as_passed():
+    probabilities = torch.softmax(torch.randn(4, 3), 1)
+    target = torch.tensor([0, 1, 2, 0])
+    with guard_mode("off"):
+        assert guard_warnings(lambda: cross_entropy(probabilities, target)) == []
+    assert len(guard_warnings(lambda: cross_entropy(probabilities, target))) == 1
+    with guard_mode("raise"), pytest.raises(ProbabilitiesNotLogitsError):
+        cross_entropy(probabilities, target)
+
+
+def test_check_logits_says_whether_the_input_passed():
+    probabilities = torch.softmax(torch.randn(4, 3), 1)
+    assert check_logits(torch.randn(4, 3), loss="my_loss", advice="", class_dim=1) is True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert check_logits(probabilities, loss="my_loss", advice="", class_dim=1) is False
+    with guard_mode("off"):
+        assert check_logits(torch.randn(4, 3), loss="my_loss", advice="", class_dim=1) is False
+
+
+def test_the_remembered_leaf_is_not_kept_alive():
+    import gc
+    import weakref
+
+    logits = torch.randn(8, 3, 11)  # a signature no other test uses
+    cross_entropy(logits, torch.zeros(8, 11, dtype=torch.long))
+    cross_entropy(logits, torch.zeros(8, 11, dtype=torch.long))
+    held = weakref.ref(logits)
+    del logits
+    gc.collect()
+    assert held() is None
+
+
 def test_the_first_slice_shortcut_changes_no_decision():
     # The guard looks at the first slice along the class dimension before the whole tensor.
     # A first slice that is a distribution must not be enough, nor hide later logit rows,
