@@ -12,8 +12,6 @@ Validation stays cheap: each value check reads its verdict with one host sync, a
 
 from __future__ import annotations
 
-import weakref
-
 import torch
 import torch.nn.functional as F
 
@@ -31,8 +29,8 @@ from lossbook._validate import (
     checked_before,
     read_scalars,
     remember_checked,
-    tensor_version,
 )
+from lossbook.losses.guards import PassedLeaf
 
 __all__ = [
     "weight_range_check",
@@ -218,42 +216,23 @@ def check_label_smoothing(label_smoothing: object, name: str = "label_smoothing"
     return check_real(name, label_smoothing, minimum=0.0, maximum=1.0)
 
 
-class IndexPlan:
+class IndexPlan(PassedLeaf):
     """What the checks of a class-index loss (``cross_entropy``, ``nll``) found for one call
     signature (see :func:`validated_call`), and the last leaf input its guard passed there.
 
     ``class_dim``, ``num_classes`` and ``label_smoothing`` (``None`` for ``nll``) are what the
-    shape and option checks returned. ``leaf`` (a weak reference) and ``leaf_version`` hold the
-    last input without autograd history that passed the loss's guard at this signature: passed
-    again unchanged (its version counter says so), it is not looked at again. That is the
-    guard's own memo (:func:`lossbook._validate.checked_before`) kept where the loss already
-    looks, for the cost of one comparison instead of the lookups on the tensor; at 64 rows
-    the difference is measurable against ``F.cross_entropy`` (see ``benchmarks/``).
+    shape and option checks returned; as a :class:`~lossbook.losses.guards.PassedLeaf` it
+    holds the last input without autograd history that the loss's guard passed at this
+    signature, so that input passed again unchanged is not looked at again.
     """
 
-    __slots__ = ("class_dim", "num_classes", "label_smoothing", "leaf", "leaf_version")
+    __slots__ = ("class_dim", "num_classes", "label_smoothing")
 
     def __init__(self, class_dim: int, num_classes: int, label_smoothing: float | None = None):
+        super().__init__()
         self.class_dim = class_dim
         self.num_classes = num_classes
         self.label_smoothing = label_smoothing
-        self.leaf = _no_leaf
-        self.leaf_version = -1
-
-    def passed_before(self, input: torch.Tensor) -> bool:
-        """Whether ``input`` is the leaf that passed last, unchanged since."""
-        return self.leaf() is input and self.leaf_version == input._version
-
-    def remember_passed(self, input: torch.Tensor) -> None:
-        """Record that ``input`` passed the guard, if it is a leaf with a version counter."""
-        if input.grad_fn is None:
-            version = tensor_version(input)
-            if version is not None:
-                self.leaf, self.leaf_version = weakref.ref(input), version
-
-
-def _no_leaf() -> None:
-    return None
 
 
 # Shape-and-option checks that passed, by call signature (see validated_call).

@@ -625,10 +625,10 @@ def cross_entropy(
     if plan is not None:
         # A signature that passed before has class-index targets (probability targets keep no plan).
         class_dim = plan.class_dim
-        if not plan.passed_before(input) and check_logits(
-            input, loss="cross_entropy", advice=_CROSS_ENTROPY_ADVICE, class_dim=class_dim
-        ):
-            plan.remember_passed(input)
+        # Logits as a trainable leaf passed at every step (as in the chapters' demos) skip even
+        # the call to the guard; a layer's output costs the guard one type lookup.
+        if not plan.holds(input):
+            check_logits(input, loss="cross_entropy", advice=_CROSS_ENTROPY_ADVICE, class_dim=class_dim, passed=plan)
         if weight is not None:
             check_class_weight(weight, input, plan.num_classes)
             check_no_gradient("weight", weight, "cross_entropy with class-index targets")
@@ -637,7 +637,8 @@ def cross_entropy(
         )
     ignore_index, class_dim, num_classes = check_class_loss_call(input, target, weight, reduction, ignore_index)
     epsilon = check_label_smoothing(label_smoothing)
-    passed = check_logits(input, loss="cross_entropy", advice=_CROSS_ENTROPY_ADVICE, class_dim=class_dim)
+    plan = IndexPlan(class_dim, num_classes, epsilon)
+    check_logits(input, loss="cross_entropy", advice=_CROSS_ENTROPY_ADVICE, class_dim=class_dim, passed=plan)
     # torch's kernel takes log_softmax, which subtracts the row max first: exp never overflows, log never sees 0.
 
     if target.is_floating_point():
@@ -654,9 +655,6 @@ def cross_entropy(
     check_index_dtype(input, target, class_dim)
     if weight is not None:
         check_no_gradient("weight", weight, "cross_entropy with class-index targets")
-    plan = IndexPlan(class_dim, num_classes, epsilon)
-    if passed:
-        plan.remember_passed(input)
     remember_call(signature, plan)
     return fused_index_loss(input, target, class_dim, num_classes, weight, ignore_index, reduction, epsilon)
 
@@ -719,10 +717,7 @@ def nll(
         remember_call(signature, plan)
     if weight is not None:
         check_no_gradient("weight", weight, "nll_loss")
-    if not plan.passed_before(input) and check_log_probabilities(
-        input, loss="nll", advice=_NLL_ADVICE, class_dim=class_dim
-    ):
-        plan.remember_passed(input)
+    check_log_probabilities(input, loss="nll", advice=_NLL_ADVICE, class_dim=class_dim, passed=plan)
     # torch never reads an ignored row, so -inf log-probabilities there cost nothing.
     return fused_index_loss(input, target, class_dim, num_classes, weight, ignore_index, reduction)
 

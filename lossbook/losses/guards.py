@@ -69,11 +69,19 @@ import contextvars
 import math
 import sys
 import warnings
+import weakref
 from collections.abc import Iterator
 
 import torch
 
-from lossbook._validate import check_choice, checked_before, probability_sum_tolerance, read_scalars, remember_checked
+from lossbook._validate import (
+    check_choice,
+    checked_before,
+    probability_sum_tolerance,
+    read_scalars,
+    remember_checked,
+    tensor_version,
+)
 
 __all__ = [
     "MODES",
@@ -85,6 +93,7 @@ __all__ = [
     "looks_like_log_probabilities",
     "check_logits",
     "check_log_probabilities",
+    "PassedLeaf",
     "get_guard_mode",
     "set_guard_mode",
     "guard_mode",
@@ -330,8 +339,45 @@ def _fire(message: str, warning: type[Warning], error: type[ValueError], mode: s
     warnings.warn(message, warning, stacklevel=_stacklevel_outside_lossbook())
 
 
+class PassedLeaf:
+    """The last input without autograd history that passed a guard at one place, weakly held,
+    and its version then: passed there again unchanged, it is not looked at again.
+
+    The guards remember a passed leaf on the tensor itself too
+    (:func:`lossbook._validate.checked_before`); a loss that keeps one of these per call
+    signature (:class:`lossbook.losses._targets.IndexPlan`) spares the lookups on the tensor,
+    which at 64 rows are measurable against ``F.cross_entropy`` (see ``benchmarks/``).
+    """
+
+    __slots__ = ("_leaf", "_version")
+
+    def __init__(self) -> None:
+        self._leaf = _no_leaf
+        self._version = -1
+
+    def holds(self, input: torch.Tensor) -> bool:
+        """Whether ``input`` is the leaf that passed last, unchanged since."""
+        return self._leaf() is input and self._version == input._version
+
+    def hold(self, input: torch.Tensor) -> None:
+        """Remember ``input``, a leaf that passed, if it has a version counter."""
+        version = tensor_version(input)
+        if version is not None:
+            self._leaf, self._version = weakref.ref(input), version
+
+
+def _no_leaf() -> None:
+    return None
+
+
 def check_logits(
-    input: torch.Tensor, *, loss: str, advice: str, class_dim: int | None, name: str = "input"
+    input: torch.Tensor,
+    *,
+    loss: str,
+    advice: str,
+    class_dim: int | None,
+    name: str = "input",
+    passed: PassedLeaf | None = None,
 ) -> bool:
     """Warn or raise (per the current mode) when ``input`` looks like probabilities.
 
@@ -342,6 +388,8 @@ def check_logits(
         class_dim: the class dimension (distributions), or ``None`` (independent probabilities);
             see :func:`looks_like_probabilities`.
         name: the argument's name, for the message.
+        passed: where the caller remembers the last leaf that passed (see :class:`PassedLeaf`);
+            only for a ``class_dim``, whose verdict does not depend on ``requires_grad``.
 
     Returns:
         Whether ``input`` passed: ``False`` when it warned, or when the mode is ``"off"``.
@@ -353,12 +401,17 @@ def check_logits(
     if node is not None:
         if _kind_of_node_type.get(type(node)) == "scores":
             return True  # a layer's output, the common case in training: decided without a look at the values
-    elif checked_before(input, ("logits", class_dim, input.requires_grad)):
+    elif (passed is not None and passed.holds(input)) or checked_before(
+        input, ("logits", class_dim, input.requires_grad)
+    ):
         return True
     evidence = _probability_evidence(input, class_dim, _made_by(input))
     if evidence is None:
         # A tensor without history (data, a leaf) passed again unchanged is not read again.
-        remember_checked(input, ("logits", class_dim, input.requires_grad))
+        if node is None:
+            remember_checked(input, ("logits", class_dim, input.requires_grad))
+            if passed is not None:
+                passed.hold(input)
         return True
     message = f"{loss} got {name} that looks like probabilities, not logits: {evidence}. {advice} {_SILENCE}"
     _fire(message, ProbabilitiesNotLogitsWarning, ProbabilitiesNotLogitsError, mode)
@@ -366,7 +419,13 @@ def check_logits(
 
 
 def check_log_probabilities(
-    input: torch.Tensor, *, loss: str, advice: str, class_dim: int, name: str = "input"
+    input: torch.Tensor,
+    *,
+    loss: str,
+    advice: str,
+    class_dim: int,
+    name: str = "input",
+    passed: PassedLeaf | None = None,
 ) -> bool:
     """Warn or raise (per the current mode) when ``input`` is not log-probabilities.
 
@@ -382,7 +441,9 @@ def check_log_probabilities(
     if node is not None:
         if _kind_of_node_type.get(type(node)) == "log_softmax":
             return True  # the common case, nll(log_softmax(x)), decided without a look at the values
-    elif checked_before(input, ("log-probabilities", class_dim, input.requires_grad)):
+    elif (passed is not None and passed.holds(input)) or checked_before(
+        input, ("log-probabilities", class_dim, input.requires_grad)
+    ):
         return True  # a tensor without history that passed and has not changed since
     if not input.is_floating_point() or input.numel() == 0:
         return True
@@ -398,7 +459,10 @@ def check_log_probabilities(
         return False
     lse = _first_slice_logsumexp(input, class_dim)
     if not math.isfinite(lse) or abs(lse) <= _log_probability_tolerance(input.dtype, input.shape[class_dim]):
-        remember_checked(input, ("log-probabilities", class_dim, input.requires_grad))
+        if node is None:
+            remember_checked(input, ("log-probabilities", class_dim, input.requires_grad))
+            if passed is not None:
+                passed.hold(input)
         return True
     message = (
         f"{loss} got {name} that does not look like log-probabilities: the logsumexp of its first row "

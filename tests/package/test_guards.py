@@ -13,6 +13,7 @@ from lossbook.losses.guards import (
     NotLogProbabilitiesWarning,
     ProbabilitiesNotLogitsError,
     ProbabilitiesNotLogitsWarning,
+    PassedLeaf,
     check_logits,
     get_guard_mode,
     guard_mode,
@@ -425,6 +426,24 @@ def test_check_logits_says_whether_the_input_passed():
         assert check_logits(probabilities, loss="my_loss", advice="", class_dim=1) is False
     with guard_mode("off"):
         assert check_logits(torch.randn(4, 3), loss="my_loss", advice="", class_dim=1) is False
+
+
+def test_a_passed_leaf_memo_holds_only_an_unchanged_leaf_that_passed():
+    memo, logits = PassedLeaf(), torch.randn(4, 3)
+    assert not memo.holds(logits)
+    assert check_logits(logits, loss="my_loss", advice="", class_dim=1, passed=memo) and memo.holds(logits)
+    assert not memo.holds(logits.clone())
+    logits.add_(1.0)  # a new version
+    assert not memo.holds(logits)
+    layer_output = torch.nn.Linear(3, 3)(torch.randn(4, 3))
+    fresh = PassedLeaf()
+    assert check_logits(layer_output, loss="my_loss", advice="", class_dim=1, passed=fresh)
+    assert not fresh.holds(layer_output)  # a tensor with history is new at every call: never held
+    probabilities = torch.softmax(torch.randn(4, 3), 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert not check_logits(probabilities, loss="my_loss", advice="", class_dim=1, passed=memo)
+    assert not memo.holds(probabilities)
 
 
 def test_the_remembered_leaf_is_not_kept_alive():
