@@ -224,15 +224,18 @@ class IndexPlan(PassedLeaf):
     shape and option checks returned; as a :class:`~lossbook.losses.guards.PassedLeaf` it
     holds the last input without autograd history that the loss's guard passed at this
     signature, so that input passed again unchanged is not looked at again.
+    ``counted_target`` holds, the same way, the last target whose unweighted ``"mean"`` had
+    something to count (see :func:`fused_index_loss`).
     """
 
-    __slots__ = ("class_dim", "num_classes", "label_smoothing")
+    __slots__ = ("class_dim", "num_classes", "label_smoothing", "counted_target")
 
     def __init__(self, class_dim: int, num_classes: int, label_smoothing: float | None = None):
         super().__init__()
         self.class_dim = class_dim
         self.num_classes = num_classes
         self.label_smoothing = label_smoothing
+        self.counted_target = PassedLeaf()
 
 
 # Shape-and-option checks that passed, by call signature (see validated_call).
@@ -271,15 +274,14 @@ def remember_call(key: tuple | None, plan: IndexPlan) -> None:
 def fused_index_loss(
     input: torch.Tensor,
     target: torch.Tensor,
-    class_dim: int,
-    num_classes: int,
+    plan: IndexPlan,
     weight: torch.Tensor | None,
     ignore_index: int,
     reduction: str,
-    label_smoothing: float | None = None,
 ) -> torch.Tensor:
-    """``F.cross_entropy`` (with ``label_smoothing``) or ``F.nll_loss`` (without) on class-index
-    targets whose dtype and shape :func:`check_index_dtype` accepted; their values are checked here.
+    """``F.cross_entropy`` (with the ``plan``'s ``label_smoothing``) or ``F.nll_loss`` (without) on
+    class-index targets whose dtype and shape :func:`check_index_dtype` accepted, with the layout
+    the ``plan`` records for this call signature; their values are checked here.
 
     torch's CPU kernel checks every index it reads and raises ``IndexError`` for one out
     of range, so on the CPU the indices are not read twice: the kernel's error is replaced
@@ -289,8 +291,13 @@ def fused_index_loss(
     ``"mean"`` divides by :math:`\\sum_n w_{y_n}` over the targets that are not ignored, as
     torch does, except that a total weight of 0 (every target ignored, or of weight 0) gives
     0 with a zero gradient where torch gives NaN. On the CPU that case is recognised from
-    torch's NaN, read from the scalar loss (nothing waits there).
+    torch's NaN, read from the scalar loss (nothing waits there). Without class weights, a
+    target whose mean was a number once has something to count for as long as it is
+    unchanged (the ``plan`` fixes ``ignore_index`` and the shapes), so a target passed again,
+    as an evaluation set or a full batch is, is not read again.
     """
+    class_dim, num_classes, label_smoothing = plan.class_dim, plan.num_classes, plan.label_smoothing
+    given = target
     if target.dtype != torch.int64:
         target = target.long()
     if not input.is_cpu:
@@ -312,11 +319,13 @@ def fused_index_loss(
     except IndexError:
         check_index_target(input, target, class_dim, num_classes, ignore_index)
         raise
-    if code != 1:
+    if code != 1 or (weight is None and plan.counted_target.holds(given)):
         return loss
     # A NaN mean comes from NaN/inf logits (kept: it propagates) or from a total weight of 0.
     value = loss.item()
     if value == value:
+        if weight is None:
+            plan.counted_target.hold(given)
         return loss
     total_weight = total_target_weight(target, weight, ignore_index, input.dtype)
     if not bool(total_weight > 0):

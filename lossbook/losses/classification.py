@@ -632,9 +632,7 @@ def cross_entropy(
         if weight is not None:
             check_class_weight(weight, input, plan.num_classes)
             check_no_gradient("weight", weight, "cross_entropy with class-index targets")
-        return fused_index_loss(
-            input, target, class_dim, plan.num_classes, weight, ignore_index, reduction, plan.label_smoothing
-        )
+        return fused_index_loss(input, target, plan, weight, ignore_index, reduction)
     ignore_index, class_dim, num_classes = check_class_loss_call(input, target, weight, reduction, ignore_index)
     epsilon = check_label_smoothing(label_smoothing)
     plan = IndexPlan(class_dim, num_classes, epsilon)
@@ -656,7 +654,7 @@ def cross_entropy(
     if weight is not None:
         check_no_gradient("weight", weight, "cross_entropy with class-index targets")
     remember_call(signature, plan)
-    return fused_index_loss(input, target, class_dim, num_classes, weight, ignore_index, reduction, epsilon)
+    return fused_index_loss(input, target, plan, weight, ignore_index, reduction)
 
 
 _CROSS_ENTROPY_ADVICE = (
@@ -719,7 +717,7 @@ def nll(
         check_no_gradient("weight", weight, "nll_loss")
     check_log_probabilities(input, loss="nll", advice=_NLL_ADVICE, class_dim=class_dim, passed=plan)
     # torch never reads an ignored row, so -inf log-probabilities there cost nothing.
-    return fused_index_loss(input, target, class_dim, num_classes, weight, ignore_index, reduction)
+    return fused_index_loss(input, target, plan, weight, ignore_index, reduction)
 
 
 _NLL_ADVICE = (

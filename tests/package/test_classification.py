@@ -1097,3 +1097,28 @@ def test_the_losses_work_under_inference_mode_and_no_grad():
                 torch.testing.assert_close(
                     bce_with_logits(x, y, pos_weight=weight), F.binary_cross_entropy_with_logits(x, y, pos_weight=weight)
                 )
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "nll"])
+def test_a_target_used_again_then_changed_to_all_ignored_gives_zero_not_nan(name):
+    # A target whose mean was a number is not read again while unchanged: an in-place change
+    # to nothing-to-count (a new version) must be seen, and so must class weights set to 0.
+    def loss(logits, target, **options):
+        if name == "nll":
+            return nll(torch.log_softmax(logits, 1), target, **options)
+        return cross_entropy(logits, target, **options)
+
+    logits = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    target = torch.tensor([0, 1, 2, 0, 1])
+    for _ in range(2):
+        torch.testing.assert_close(loss(logits, target), F.cross_entropy(logits, target))
+    target.fill_(-100)
+    value = loss(logits, target)
+    value.backward()
+    assert value.item() == 0.0 and torch.equal(logits.grad, torch.zeros_like(logits))
+    weight = torch.ones(3, dtype=torch.float64)
+    target = torch.tensor([0, 1, 2, 0, 1])
+    for _ in range(2):
+        torch.testing.assert_close(loss(logits, target, weight=weight), F.cross_entropy(logits, target, weight=weight))
+    weight.zero_()
+    assert loss(logits, target, weight=weight).item() == 0.0
