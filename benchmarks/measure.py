@@ -109,18 +109,25 @@ def interleaved_times(
 
 
 def compare(ours: Step, reference: Step, inputs: list[torch.Tensor], *, repeats: int, seconds: float = 0.0) -> dict:
-    """Median times, their ratio, and the peak-memory ratio of ``ours`` against ``reference``
-    (timed as :func:`interleaved_times` does, with the number of runs each in ``"runs"``)."""
+    """Median times, the median time ratio, and the peak-memory ratio of ``ours`` against ``reference``
+    (timed as :func:`interleaved_times` does, with the number of runs each in ``"runs"``).
+
+    The time ratio is the median over the pairs of adjacent runs of ours / reference, not the
+    ratio of the two medians: a shared machine that slows down for a few seconds slows both
+    runs of a pair alike, so the pair's ratio stands, while the medians of a few dozen 100 ms
+    runs each moved by a tenth from one full run to the next.
+    """
     ours_times, reference_times = interleaved_times(ours, reference, inputs, repeats=repeats, seconds=seconds)
     ours_median = statistics.median(ours_times)
     reference_median = statistics.median(reference_times)
+    ratio = statistics.median(mine / theirs for mine, theirs in zip(ours_times, reference_times))
     ours_bytes = peak_memory(ours, inputs)
     reference_bytes = peak_memory(reference, inputs)
     return {
         "runs": len(ours_times),
         "time_ours_ms": ours_median * 1e3,
         "time_reference_ms": reference_median * 1e3,
-        "time_ratio": ours_median / reference_median,
+        "time_ratio": ratio,
         "peak_bytes_ours": ours_bytes,
         "peak_bytes_reference": reference_bytes,
         "memory_ratio": ours_bytes / reference_bytes if reference_bytes else float("nan"),

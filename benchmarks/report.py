@@ -11,8 +11,9 @@ def markdown_table(results: dict) -> str:
     versions = ", ".join(f"{name} {version}" for name, version in results["versions"].items())
     lines = [
         f"Measured on {results['hardware']} on {results['date']} ({versions}); "
-        f"median of {_runs_text(results)} interleaved forward+backward runs each. Time in ms is "
-        "lossbook / reference; the peak bytes behind each memory ratio are in the JSON file beside this table.",
+        f"{_runs_text(results)} interleaved forward+backward runs each. Time in ms is the median of "
+        "lossbook / reference; time × is the median, over adjacent pairs of runs, of lossbook's time over the "
+        "reference's; the peak bytes behind each memory ratio are in the JSON file beside this table.",
         "",
         "| loss | reference | batch | ms | time × | memory × | target |",
         "|---|---|---:|---:|---:|---:|:---|",
