@@ -73,3 +73,11 @@ def test_the_step_time_and_the_ratios_from_1024_rows_quoted_for_the_class_index_
     assert f"{step['time_reference_ms']:.2f} ms" in text
     larger = [row["time_ratio"] for row in ROWS if row["case"] in ("cross_entropy", "nll") and row["batch"] >= 1024]
     assert f"{max(larger):.2f}×" in text
+
+
+@pytest.mark.parametrize("page", ["English", "Korean"])
+def test_the_64_row_ratios_quoted_for_the_class_index_losses_are_the_measured_ones(page):
+    text = ENGLISH if page == "English" else KOREAN
+    for case in ("cross_entropy", "nll"):
+        (row,) = [row for row in ROWS if row["case"] == case and row["batch"] == 64]
+        assert f"`{case}` {ratio_text(row['time_ratio'], row['target'])}×" in text, case
