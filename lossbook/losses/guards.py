@@ -410,7 +410,7 @@ def check_logits(
         # A tensor without history (data, a leaf) passed again unchanged is not read again.
         if node is None:
             remember_checked(input, ("logits", class_dim, input.requires_grad))
-            if passed is not None:
+            if passed is not None and class_dim is not None:  # see the argument's description
                 passed.hold(input)
         return True
     message = f"{loss} got {name} that looks like probabilities, not logits: {evidence}. {advice} {_SILENCE}"
