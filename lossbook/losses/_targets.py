@@ -306,20 +306,12 @@ def fused_index_loss(
             return _index_kernel(input, target, weight, ignore_index, reduction, label_smoothing)
         total = _index_kernel(input, target, weight, ignore_index, "sum", label_smoothing)
         return weighted_mean(total, total_target_weight(target, weight, ignore_index, input.dtype))
-    # The kernels are called here directly, not through _index_kernel: at 64 rows each Python
-    # frame and lookup on this path is measurable against F.cross_entropy (see benchmarks/).
-    code = REDUCTION_CODES[reduction]
     try:
-        if type(input) is not torch.Tensor or _CROSS_ENTROPY_KERNEL is None or _NLL_KERNEL is None:
-            loss = _index_kernel(input, target, weight, ignore_index, reduction, label_smoothing)
-        elif label_smoothing is None:
-            loss = _NLL_KERNEL(input, target, weight, code, ignore_index)
-        else:
-            loss = _CROSS_ENTROPY_KERNEL(input, target, weight, code, ignore_index, label_smoothing)
+        loss = _index_kernel(input, target, weight, ignore_index, reduction, label_smoothing)
     except IndexError:
         check_index_target(input, target, class_dim, num_classes, ignore_index)
         raise
-    if code != 1 or (weight is None and plan.counted_target.holds(given)):
+    if reduction != "mean" or (weight is None and plan.counted_target.holds(given)):
         return loss
     # A NaN mean comes from NaN/inf logits (kept: it propagates) or from a total weight of 0.
     value = loss.item()
